@@ -1,0 +1,150 @@
+//! Requests and responses of the KV layer, as they travel between nodes
+//! (bincode inside the gRPC envelope of `rangedb-rpc`).
+
+use rangedb_common::{NodeId, RangeDescriptor, RangeId, Timestamp};
+use rangedb_raft::WriteOp;
+use serde::{Deserialize, Serialize};
+
+/// A request for one range, served by its leader.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum RangeRequest {
+    /// Linearizable read of one key as of `ts`.
+    Get { key: Vec<u8>, ts: Timestamp },
+    /// Linearizable read of up to `limit` keys of `[start, end)` ∩ range.
+    Scan {
+        start: Vec<u8>,
+        end: Option<Vec<u8>>,
+        ts: Timestamp,
+        limit: u32,
+    },
+    /// Versioned writes, applied atomically (all keys in this range).
+    Write { ops: Vec<WriteOp> },
+    /// Split this range at `split_key`.
+    Split { split_key: Vec<u8> },
+    /// Meta range only: `count` fresh timestamps.
+    TsoAlloc { count: u32 },
+    /// Meta range only: a fresh range id.
+    AllocRangeId,
+    /// Meta range only: record a descriptor.
+    MetaUpsert { desc: RangeDescriptor },
+}
+
+/// The answer to a [`RangeRequest`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum RangeResponse {
+    Value(Option<Vec<u8>>),
+    /// Rows found, and the end of the range that served them (so a scan
+    /// knows where the next range begins).
+    Rows {
+        rows: Vec<(Vec<u8>, Vec<u8>)>,
+        range_end: Option<Vec<u8>>,
+    },
+    Written,
+    Split {
+        left: RangeDescriptor,
+        right: RangeDescriptor,
+    },
+    /// The first of `count` consecutive timestamps.
+    Timestamps {
+        first: Timestamp,
+        count: u32,
+    },
+    RangeId(RangeId),
+    MetaUpserted,
+}
+
+/// A key-addressed request: any node accepts it and routes it to the right
+/// range's leader.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum KvRequest {
+    /// Read `key` as of `ts` (a fresh timestamp if `None`).
+    Get { key: Vec<u8>, ts: Option<Timestamp> },
+    /// Write `key` at a fresh timestamp.
+    Put { key: Vec<u8>, value: Vec<u8> },
+    /// Delete `key` at a fresh timestamp.
+    Delete { key: Vec<u8> },
+    /// Every live key of `[start, end)` as of `ts`, up to `limit`.
+    Scan {
+        start: Vec<u8>,
+        end: Option<Vec<u8>>,
+        ts: Option<Timestamp>,
+        limit: u32,
+    },
+    /// A fresh timestamp from the oracle.
+    Timestamp,
+    /// Split the range containing `key` at `key`.
+    Split { key: Vec<u8> },
+}
+
+/// The answer to a [`KvRequest`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum KvResponse {
+    Value {
+        value: Option<Vec<u8>>,
+        read_ts: Timestamp,
+    },
+    Written {
+        ts: Timestamp,
+    },
+    Rows {
+        rows: Vec<(Vec<u8>, Vec<u8>)>,
+        read_ts: Timestamp,
+    },
+    Timestamp(Timestamp),
+    Split {
+        left: RangeDescriptor,
+        right: RangeDescriptor,
+    },
+}
+
+/// One range as the cluster sees it, for `debug ranges`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RangeInfo {
+    pub descriptor: RangeDescriptor,
+    pub leader: Option<NodeId>,
+    pub applied_index: u64,
+}
+
+/// Cluster administration and debugging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum AdminRequest {
+    /// Bootstrap the cluster (sent to one node by `rangedb init`).
+    Init,
+    /// Become part of the cluster `cluster_id` with these initial ranges
+    /// (sent by the initialising node to every node).
+    Bootstrap {
+        cluster_id: String,
+        descriptors: Vec<RangeDescriptor>,
+    },
+    /// Who is this node, and is it part of a cluster?
+    NodeInfo,
+    /// Every range of the cluster with its leader and applied index.
+    DebugRanges,
+    /// This node's replicas: descriptor, leader as seen here, applied index.
+    LocalRanges,
+    /// Read this node's own copy of `[start, end)` at `ts`, without
+    /// leadership checks (tests use it to compare replicas).
+    LocalScan {
+        range_id: RangeId,
+        start: Vec<u8>,
+        end: Option<Vec<u8>>,
+        ts: Timestamp,
+        limit: u32,
+    },
+}
+
+/// The answer to an [`AdminRequest`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum AdminResponse {
+    Initialized {
+        cluster_id: String,
+    },
+    Bootstrapped,
+    NodeInfo {
+        node_id: NodeId,
+        cluster_id: Option<String>,
+        addr: String,
+    },
+    Ranges(Vec<RangeInfo>),
+    Rows(Vec<(Vec<u8>, Vec<u8>)>),
+}

@@ -1,0 +1,247 @@
+//! Evaluates range requests on this node's replicas.
+//!
+//! Reads are linearizable through read-index (`ensure_linearizable`): the
+//! leader confirms with a quorum that it still leads and waits until its state
+//! machine has applied everything committed before the read arrived. This
+//! costs one heartbeat round per read but needs no assumption about clocks;
+//! see docs/reads.md for why this was chosen over a leader lease.
+
+use crate::api::{RangeRequest, RangeResponse};
+use crate::client::KvClient;
+use crate::meta::MetaPublisher;
+use crate::tso::TsoServer;
+use rangedb_common::keys::MAX_KEY_LEN;
+use rangedb_common::{KvError, NodeId, RangeDescriptor, RangeId, META_RANGE_ID};
+use rangedb_raft::{Command, CommandResponse, RaftHost, Rejection, Replica, ReplicaError};
+use rangedb_storage::mvcc;
+use std::sync::Arc;
+
+/// The server side of the KV layer on one node.
+pub struct Store {
+    host: Arc<RaftHost>,
+    tso: TsoServer,
+    client: Arc<KvClient>,
+    meta: Arc<MetaPublisher>,
+}
+
+/// The largest number of rows one scan request returns.
+pub const MAX_SCAN_LIMIT: u32 = 10_000;
+
+/// Confirms this replica leads its range and has applied every committed
+/// entry (read-index).
+pub async fn ensure_leader(replica: &Replica) -> Result<(), KvError> {
+    replica
+        .read_index()
+        .await
+        .map_err(|e| replica_error(replica.range_id, e))
+}
+
+/// Maps a replica's refusal to the KV error a client understands.
+pub fn replica_error(range_id: RangeId, e: ReplicaError) -> KvError {
+    match e {
+        ReplicaError::NotLeader(leader) => KvError::NotLeader { range_id, leader },
+        ReplicaError::Unavailable(m) => KvError::Unavailable(format!("range {range_id}: {m}")),
+    }
+}
+
+fn rejection(range_id: RangeId, r: Rejection) -> KvError {
+    match r {
+        Rejection::KeyOutsideRange { key } => KvError::KeyOutsideRange { range_id, key },
+        Rejection::BadSplitKey { key } => KvError::InvalidRequest(format!(
+            "cannot split range {range_id} at {}",
+            rangedb_common::keys::PrettyKey(&key)
+        )),
+        Rejection::NotMetaRange => {
+            KvError::InvalidRequest(format!("range {range_id} is not the meta range"))
+        }
+        Rejection::Uninitialized => KvError::RangeNotFound { range_id },
+    }
+}
+
+/// Checks the shape of a key coming from outside.
+pub fn validate_key(key: &[u8]) -> Result<(), KvError> {
+    if key.len() > MAX_KEY_LEN {
+        return Err(KvError::InvalidRequest(format!(
+            "key of {} bytes exceeds the {MAX_KEY_LEN}-byte limit",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The store of this node.
+    pub fn new(host: Arc<RaftHost>, client: Arc<KvClient>, meta: Arc<MetaPublisher>) -> Self {
+        Self {
+            host,
+            tso: TsoServer::default(),
+            client,
+            meta,
+        }
+    }
+
+    /// This node's id.
+    pub fn node_id(&self) -> NodeId {
+        self.host.node_id()
+    }
+
+    /// The multi-raft host underneath.
+    pub fn host(&self) -> &Arc<RaftHost> {
+        &self.host
+    }
+
+    fn replica(&self, range_id: RangeId) -> Result<Arc<Replica>, KvError> {
+        self.host
+            .replica(range_id)
+            .ok_or(KvError::RangeNotFound { range_id })
+    }
+
+    /// The replica's descriptor, or `RangeNotFound` if it is not initialised.
+    fn descriptor(replica: &Replica) -> Result<RangeDescriptor, KvError> {
+        replica.state().descriptor.ok_or(KvError::RangeNotFound {
+            range_id: replica.range_id,
+        })
+    }
+
+    async fn propose(&self, replica: &Replica, cmd: Command) -> Result<CommandResponse, KvError> {
+        let resp = replica
+            .propose(cmd)
+            .await
+            .map_err(|e| replica_error(replica.range_id, e))?;
+        match resp {
+            CommandResponse::Rejected(r) => Err(rejection(replica.range_id, r)),
+            other => Ok(other),
+        }
+    }
+
+    /// Evaluates one range request on this node.
+    pub async fn handle(
+        &self,
+        range_id: RangeId,
+        req: RangeRequest,
+    ) -> Result<RangeResponse, KvError> {
+        let replica = self.replica(range_id)?;
+        match req {
+            RangeRequest::Get { key, ts } => {
+                validate_key(&key)?;
+                ensure_leader(&replica).await?;
+                let desc = Self::descriptor(&replica)?;
+                if !desc.contains(&key) {
+                    return Err(KvError::KeyOutsideRange { range_id, key });
+                }
+                let v = mvcc::get(self.host.engine().as_ref(), &key, ts)
+                    .map_err(|e| KvError::Internal(e.to_string()))?;
+                Ok(RangeResponse::Value(v))
+            }
+            RangeRequest::Scan {
+                start,
+                end,
+                ts,
+                limit,
+            } => {
+                validate_key(&start)?;
+                ensure_leader(&replica).await?;
+                let desc = Self::descriptor(&replica)?;
+                // A scan may start before the range (the client asked from an
+                // earlier key) but must overlap it.
+                let from = start.clone().max(desc.start_key.clone());
+                if !desc.contains(&from)
+                    || end
+                        .as_deref()
+                        .is_some_and(|e| e <= desc.start_key.as_slice())
+                {
+                    return Err(KvError::KeyOutsideRange {
+                        range_id,
+                        key: start,
+                    });
+                }
+                let to = match (end.as_deref(), desc.end_key.as_deref()) {
+                    (Some(a), Some(b)) => Some(a.min(b).to_vec()),
+                    (Some(a), None) => Some(a.to_vec()),
+                    (None, b) => b.map(|b| b.to_vec()),
+                };
+                let limit = limit.clamp(1, MAX_SCAN_LIMIT) as usize;
+                let rows = mvcc::scan(self.host.engine().as_ref(), &from, to.as_deref(), ts, limit)
+                    .map_err(|e| KvError::Internal(e.to_string()))?;
+                Ok(RangeResponse::Rows {
+                    rows,
+                    range_end: desc.end_key,
+                })
+            }
+            RangeRequest::Write { ops } => {
+                if ops.is_empty() {
+                    return Err(KvError::InvalidRequest("empty write".into()));
+                }
+                for op in &ops {
+                    validate_key(op.key())?;
+                }
+                self.propose(&replica, Command::Write { ops }).await?;
+                Ok(RangeResponse::Written)
+            }
+            RangeRequest::Split { split_key } => self.split(&replica, split_key).await,
+            RangeRequest::TsoAlloc { count } => {
+                if range_id != META_RANGE_ID {
+                    return Err(KvError::InvalidRequest(
+                        "timestamps are served by the meta range".into(),
+                    ));
+                }
+                let first = self
+                    .tso
+                    .alloc(&replica, count, self.host.engine().as_ref())
+                    .await?;
+                Ok(RangeResponse::Timestamps { first, count })
+            }
+            RangeRequest::AllocRangeId => {
+                match self.propose(&replica, Command::AllocRangeId).await? {
+                    CommandResponse::RangeId(id) => Ok(RangeResponse::RangeId(id)),
+                    other => Err(KvError::Internal(format!("unexpected answer {other:?}"))),
+                }
+            }
+            RangeRequest::MetaUpsert { desc } => {
+                self.propose(&replica, Command::MetaUpsert { desc }).await?;
+                Ok(RangeResponse::MetaUpserted)
+            }
+        }
+    }
+
+    async fn split(&self, replica: &Replica, split_key: Vec<u8>) -> Result<RangeResponse, KvError> {
+        validate_key(&split_key)?;
+        ensure_leader(replica).await?;
+        let desc = Self::descriptor(replica)?;
+        if !desc.can_split_at(&split_key) {
+            return Err(KvError::InvalidRequest(format!(
+                "split key {} is not strictly inside range {} {}",
+                rangedb_common::keys::PrettyKey(&split_key),
+                desc.range_id,
+                desc.span()
+            )));
+        }
+        if replica.range_id == META_RANGE_ID {
+            return Err(KvError::InvalidRequest(
+                "the meta range does not split".into(),
+            ));
+        }
+        let new_range_id = self.client.alloc_range_id().await?;
+        let resp = self
+            .propose(
+                replica,
+                Command::Split {
+                    split_key,
+                    new_range_id,
+                },
+            )
+            .await?;
+        let CommandResponse::Split { left, right } = resp else {
+            return Err(KvError::Internal(format!(
+                "unexpected split answer {resp:?}"
+            )));
+        };
+        tracing::info!(left = %left, right = %right, "split range");
+        metrics::counter!("rangedb_range_splits_total").increment(1);
+        // Publish both halves now; the meta publisher would do it within a
+        // second anyway, but routing is correct sooner this way.
+        self.meta.publish(&self.client, &right).await;
+        self.meta.publish(&self.client, &left).await;
+        Ok(RangeResponse::Split { left, right })
+    }
+}

@@ -1,0 +1,265 @@
+//! openraft's storage conformance suite against our RocksDB-backed log store
+//! and state machine, plus tests of the range-specific commands.
+
+use crate::command::{Command, CommandResponse, Rejection, WriteOp};
+use crate::log_store::RangeLogStore;
+use crate::state_machine::{
+    initial_state_batch, load_state, membership_of, HostEvent, RangeStateMachine,
+};
+use crate::types::{initial_log_id, StorageError, TypeConfig};
+use openraft::storage::RaftStateMachine;
+use openraft::testing::{StoreBuilder, Suite};
+use openraft::{Entry, EntryPayload, LogId, RaftSnapshotBuilder};
+use rangedb_common::{RangeDescriptor, ReplicaDescriptor, Timestamp};
+use rangedb_storage::{mvcc, Engine, GroupCommitter, MemEngine, RocksEngine};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+struct RocksBuilder;
+
+impl StoreBuilder<TypeConfig, RangeLogStore, RangeStateMachine, tempfile::TempDir>
+    for RocksBuilder
+{
+    async fn build(
+        &self,
+    ) -> Result<(tempfile::TempDir, RangeLogStore, RangeStateMachine), StorageError> {
+        let dir = tempfile::tempdir().map_err(|e| {
+            crate::error::sto_err(openraft::ErrorSubject::Store, openraft::ErrorVerb::Write, e)
+        })?;
+        let engine: Arc<dyn Engine> = Arc::new(RocksEngine::open(dir.path()).map_err(|e| {
+            crate::error::sto_err(openraft::ErrorSubject::Store, openraft::ErrorVerb::Write, e)
+        })?);
+        let committer = GroupCommitter::start(engine.clone());
+        let (tx, _rx) = mpsc::unbounded_channel();
+        // Range 7 shares the engine with nothing here; bounds are still per range.
+        let log = RangeLogStore::new(7, engine.clone(), committer);
+        let sm = RangeStateMachine::open(7, engine, tx)?;
+        Ok((dir, log, sm))
+    }
+}
+
+#[test]
+fn rocksdb_storage_passes_openraft_conformance_suite() {
+    Suite::test_all(RocksBuilder).expect("openraft storage suite");
+}
+
+fn desc(id: u64, start: &[u8], end: Option<&[u8]>) -> RangeDescriptor {
+    RangeDescriptor {
+        range_id: id,
+        start_key: start.to_vec(),
+        end_key: end.map(|e| e.to_vec()),
+        generation: 0,
+        replicas: (1..=3)
+            .map(|n| ReplicaDescriptor {
+                node_id: n,
+                addr: format!("127.0.0.1:{n}"),
+            })
+            .collect(),
+    }
+}
+
+fn entry(index: u64, cmd: Command) -> Entry<TypeConfig> {
+    Entry {
+        log_id: LogId::new(openraft::CommittedLeaderId::new(1, 1), index),
+        payload: EntryPayload::Normal(cmd),
+    }
+}
+
+fn put(key: &[u8], ts: u64) -> WriteOp {
+    WriteOp::Put {
+        key: key.to_vec(),
+        value: format!("v{ts}").into_bytes(),
+        ts: Timestamp(ts),
+    }
+}
+
+async fn bootstrapped(
+    engine: &Arc<MemEngine>,
+    d: &RangeDescriptor,
+) -> (RangeStateMachine, mpsc::UnboundedReceiver<HostEvent>) {
+    engine
+        .write(initial_state_batch(d, membership_of(d)).unwrap(), false)
+        .unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    (
+        RangeStateMachine::open(d.range_id, engine.clone(), tx).unwrap(),
+        rx,
+    )
+}
+
+#[tokio::test]
+async fn writes_outside_the_range_are_rejected_identically() {
+    let engine = Arc::new(MemEngine::new());
+    let (mut sm, _rx) = bootstrapped(&engine, &desc(2, b"b", Some(b"m"))).await;
+    let r = sm
+        .apply([
+            entry(
+                11,
+                Command::Write {
+                    ops: vec![put(b"c", 5)],
+                },
+            ),
+            entry(
+                12,
+                Command::Write {
+                    ops: vec![put(b"d", 6), put(b"z", 6)],
+                },
+            ),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(r[0], CommandResponse::Applied);
+    assert_eq!(
+        r[1],
+        CommandResponse::Rejected(Rejection::KeyOutsideRange { key: b"z".to_vec() })
+    );
+    assert_eq!(
+        mvcc::get(engine.as_ref(), b"c", Timestamp::MAX).unwrap(),
+        Some(b"v5".to_vec())
+    );
+    assert_eq!(
+        mvcc::get(engine.as_ref(), b"d", Timestamp::MAX).unwrap(),
+        None,
+        "a rejected batch writes nothing"
+    );
+    assert_eq!(
+        sm.applied_state().await.unwrap().0.map(|l| l.index),
+        Some(12)
+    );
+}
+
+#[tokio::test]
+async fn split_narrows_the_parent_and_creates_the_child_state() {
+    let engine = Arc::new(MemEngine::new());
+    let (mut sm, mut rx) = bootstrapped(&engine, &desc(2, b"b", None)).await;
+    sm.apply([entry(
+        11,
+        Command::Write {
+            ops: vec![put(b"c", 5), put(b"x", 5)],
+        },
+    )])
+    .await
+    .unwrap();
+    let r = sm
+        .apply([entry(
+            12,
+            Command::Split {
+                split_key: b"k".to_vec(),
+                new_range_id: 9,
+            },
+        )])
+        .await
+        .unwrap();
+    let CommandResponse::Split { left, right } = &r[0] else {
+        panic!("{r:?}")
+    };
+    assert_eq!(
+        (left.end_key.as_deref(), left.generation),
+        (Some(&b"k"[..]), 1)
+    );
+    assert_eq!(
+        (
+            right.range_id,
+            right.start_key.as_slice(),
+            right.end_key.as_deref()
+        ),
+        (9, &b"k"[..], None)
+    );
+    assert!(matches!(
+        rx.try_recv(),
+        Ok(HostEvent::RangeCreated {
+            range_id: 9,
+            parent: 2
+        })
+    ));
+    // The child starts applied at the initial log id with the parent's members.
+    let child = load_state(engine.as_ref(), 9).unwrap();
+    assert_eq!(child.applied, Some(initial_log_id()));
+    assert_eq!(child.descriptor.as_ref(), Some(right));
+    assert_eq!(
+        child
+            .membership
+            .membership()
+            .voter_ids()
+            .collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    // The parent no longer accepts the child's keys; a split key outside is refused.
+    let r = sm
+        .apply([
+            entry(
+                13,
+                Command::Write {
+                    ops: vec![put(b"x", 6)],
+                },
+            ),
+            entry(
+                14,
+                Command::Split {
+                    split_key: b"z".to_vec(),
+                    new_range_id: 10,
+                },
+            ),
+        ])
+        .await
+        .unwrap();
+    assert!(matches!(
+        r[0],
+        CommandResponse::Rejected(Rejection::KeyOutsideRange { .. })
+    ));
+    assert!(matches!(
+        r[1],
+        CommandResponse::Rejected(Rejection::BadSplitKey { .. })
+    ));
+}
+
+#[tokio::test]
+async fn snapshot_carries_exactly_the_range_span_and_replaces_it() {
+    let leader_engine = Arc::new(MemEngine::new());
+    let d = desc(2, b"b", Some(b"m"));
+    let (mut leader, _rx) = bootstrapped(&leader_engine, &d).await;
+    leader
+        .apply([entry(
+            11,
+            Command::Write {
+                ops: vec![put(b"c", 5), put(b"l", 6)],
+            },
+        )])
+        .await
+        .unwrap();
+    // Data of a neighbouring range in the same engine must not leak into the snapshot.
+    let mut b = rangedb_storage::Batch::new();
+    mvcc::put_version(&mut b, b"n", Timestamp(5), b"other".to_vec()).unwrap();
+    leader_engine.write(b, false).unwrap();
+    let snap = leader
+        .get_snapshot_builder()
+        .await
+        .build_snapshot()
+        .await
+        .unwrap();
+
+    // The follower has a stale key in the span and a neighbour's key outside it.
+    let follower_engine = Arc::new(MemEngine::new());
+    let mut b = rangedb_storage::Batch::new();
+    mvcc::put_version(&mut b, b"d", Timestamp(1), b"stale".to_vec()).unwrap();
+    mvcc::put_version(&mut b, b"z", Timestamp(1), b"keep".to_vec()).unwrap();
+    follower_engine.write(b, false).unwrap();
+    let (tx, _rx2) = mpsc::unbounded_channel();
+    let mut follower = RangeStateMachine::open(2, follower_engine.clone(), tx).unwrap();
+    follower
+        .install_snapshot(&snap.meta, snap.snapshot)
+        .await
+        .unwrap();
+
+    let rows = mvcc::scan(follower_engine.as_ref(), b"", None, Timestamp::MAX, 100).unwrap();
+    let keys: Vec<&[u8]> = rows.iter().map(|(k, _)| k.as_slice()).collect();
+    assert_eq!(keys, vec![&b"c"[..], b"l", b"z"]);
+    assert_eq!(
+        follower.applied_state().await.unwrap().0.map(|l| l.index),
+        Some(11)
+    );
+    assert_eq!(
+        load_state(follower_engine.as_ref(), 2).unwrap().descriptor,
+        Some(d)
+    );
+}
