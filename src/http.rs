@@ -87,14 +87,36 @@ async fn local_ranges_handler(State(st): State<AppState>) -> impl IntoResponse {
     (StatusCode::OK, format_ranges(&st.service.local_ranges()))
 }
 
+/// Makes the always-interesting counters visible at zero before their first
+/// event, so dashboards and tests can tell "none yet" from "not exported".
+fn register_zeroes() {
+    for kind in [
+        "raft",
+        "raft_timeout",
+        "range",
+        "range_timeout",
+        "malformed",
+    ] {
+        metrics::counter!("rangedb_rpc_errors_total", "kind" => kind).increment(0);
+    }
+    for name in [
+        "rangedb_raft_proposals_total",
+        "rangedb_raft_snapshots_built_total",
+        "rangedb_raft_snapshots_installed_total",
+        "rangedb_range_splits_total",
+    ] {
+        metrics::counter!(name).increment(0);
+    }
+}
+
 /// Serves HTTP until shutdown.
 pub async fn serve(
     listener: TcpListener,
     service: Arc<NodeService>,
-    _host: Arc<RaftHost>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     prometheus();
+    register_zeroes();
     let app = Router::new()
         .route("/metrics", get(metrics_handler))
         .route("/debug/ranges", get(ranges_handler))

@@ -103,7 +103,6 @@ impl Node {
         tasks.push(tokio::spawn(http::serve(
             http_listener,
             service.clone(),
-            host.clone(),
             rx.clone(),
         )));
         tasks.push(tokio::spawn(http::report_gauges(host.clone(), rx)));

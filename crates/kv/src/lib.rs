@@ -26,6 +26,6 @@ pub use api::{
     AdminRequest, AdminResponse, KvRequest, KvResponse, RangeInfo, RangeRequest, RangeResponse,
 };
 pub use client::KvClient;
-pub use remote::RemoteNode;
+pub use remote::{RemoteError, RemoteNode};
 pub use service::NodeService;
 pub use store::Store;

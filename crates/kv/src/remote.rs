@@ -19,7 +19,7 @@ pub struct RemoteNode {
 /// transport failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    #[error("{0}")]
+    #[error(transparent)]
     Kv(#[from] KvError),
     #[error("rpc to {addr} failed: {message}")]
     Transport { addr: String, message: String },

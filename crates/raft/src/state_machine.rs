@@ -544,22 +544,14 @@ impl RaftStateMachine<TypeConfig> for RangeStateMachine {
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError> {
-        let mut cur = self
+        // In memory only: after a restart openraft rebuilds one itself, since
+        // every initialised range has a purged log prefix (INITIAL_LOG_INDEX).
+        let cur = self
             .shared
             .current_snapshot
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        // Snapshots live in memory only. An initialised range that has none
-        // (after a restart, or one whose log starts at INITIAL_LOG_INDEX) must
-        // still be able to feed a replica whose log is behind: build one now.
-        if cur.is_none() && self.shared.state().descriptor.is_some() {
-            let source = SmSnapshotSource {
-                engine: self.engine.clone(),
-                shared: self.shared.clone(),
-            };
-            cur = Some(source.build_now()?);
-        }
         Ok(cur.map(|s| Snapshot {
             meta: s.meta,
             snapshot: Box::new(Cursor::new(s.data)),
