@@ -1,5 +1,7 @@
-//! Storage-layer MVCC costs on RocksDB: a point get at a read timestamp and a
-//! 100-row scan, over 100,000 keys with 3 versions each.
+//! Storage-layer costs on RocksDB: a point get at a read timestamp and a
+//! 100-row scan, over 100,000 keys with 3 versions each; and the price of
+//! durability, a small synced write (one WAL fsync), which bounds how fast a
+//! single Raft log append can be acknowledged on this machine.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rangedb_common::Timestamp;
@@ -37,7 +39,7 @@ fn bench(c: &mut Criterion) {
             black_box(mvcc::get(&engine, &key(i), Timestamp(25)).expect("get"))
         })
     });
-    for rows in [100usize] {
+    for rows in [100usize, 1_000] {
         g.throughput(Throughput::Elements(rows as u64));
         g.bench_with_input(BenchmarkId::new("scan", rows), &rows, |b, &rows| {
             b.iter(|| {
@@ -46,6 +48,27 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    g.finish();
+
+    // One small synced batch per iteration: the machine's fsync latency as
+    // the Raft log sees it (group commit amortises it over many appends).
+    let mut g = c.benchmark_group("rocksdb");
+    g.sample_size(30);
+    let mut n = 0u64;
+    g.bench_function("synced_write", |b| {
+        b.iter(|| {
+            n += 1;
+            let mut batch = Batch::new();
+            mvcc::put_version(
+                &mut batch,
+                &key(n % KEYS),
+                Timestamp(40 + n),
+                vec![b'y'; 100],
+            )
+            .expect("encode");
+            engine.write(batch, true).expect("synced write")
+        })
+    });
     g.finish();
 }
 

@@ -8,12 +8,14 @@
 use crate::api::{AdminRequest, AdminResponse, KvRequest, RangeInfo, RangeRequest};
 use crate::bootstrap::Bootstrapper;
 use crate::client::KvClient;
+use crate::gc::OldestActive;
 use crate::remote::RemoteNode;
 use crate::store::Store;
 use rangedb_common::{KvError, NodeId};
 use rangedb_raft::RaftLayerError;
 use rangedb_rpc::{Node, Payload, RaftMessage, RangeMessage};
 use serde::Serialize;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -23,6 +25,9 @@ pub struct NodeService {
     store: Arc<Store>,
     client: Arc<KvClient>,
     boot: Arc<Bootstrapper>,
+    /// Reports this node's oldest running transaction (set once the
+    /// transaction layer above is wired in).
+    oldest_active: std::sync::OnceLock<OldestActive>,
 }
 
 fn reply<T: Serialize>(v: &T) -> Result<Response<Payload>, Status> {
@@ -46,7 +51,18 @@ impl NodeService {
             store,
             client,
             boot,
+            oldest_active: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Wires in the transaction layer's registry of running transactions.
+    pub fn set_oldest_active(&self, f: OldestActive) {
+        let _ = self.oldest_active.set(f);
+    }
+
+    /// The store this service evaluates range requests with.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
     }
 
     fn initialized(&self) -> Result<(), KvError> {
@@ -96,7 +112,7 @@ impl NodeService {
                 info.applied_index = l.applied_index;
             } else {
                 for r in &desc.replicas {
-                    if !remote_views.contains_key(&r.node_id) {
+                    if let Entry::Vacant(slot) = remote_views.entry(r.node_id) {
                         let view = match RemoteNode::new(&r.addr)
                             .admin(AdminRequest::LocalRanges)
                             .await
@@ -106,7 +122,7 @@ impl NodeService {
                             }
                             _ => HashMap::new(),
                         };
-                        remote_views.insert(r.node_id, view);
+                        slot.insert(view);
                     }
                     if let Some(l) = remote_views
                         .get(&r.node_id)
@@ -158,6 +174,9 @@ impl NodeService {
                 .map_err(|e| KvError::Internal(e.to_string()))?;
                 Ok(AdminResponse::Rows(rows))
             }
+            AdminRequest::OldestActiveTxn => Ok(AdminResponse::OldestActiveTxn(
+                self.oldest_active.get().and_then(|f| f()),
+            )),
         }
     }
 }

@@ -9,15 +9,22 @@
 //! * [`network`]: the Raft transport over the one gRPC connection per peer.
 //! * [`host`]: the multi-raft host that starts, creates and finds ranges.
 
+// openraft's storage and network traits fix their error types
+// (`StorageError`, `RPCError`), which are large; our helpers return the same
+// types so that `?` works without conversions. Boxing them would only move
+// the cost into every call site.
+#![allow(clippy::result_large_err)]
+
 pub mod command;
 pub mod error;
 pub mod host;
 pub mod log_store;
 pub mod network;
 pub mod state_machine;
+mod txn_apply;
 pub mod types;
 
-pub use command::{Command, CommandResponse, Rejection, WriteOp};
+pub use command::{Command, CommandResponse, Rejection, TxnCommand, TxnOutcome, WriteOp};
 pub use error::RaftLayerError;
 pub use host::{HostConfig, RaftHost, Replica, ReplicaError};
 pub use types::TypeConfig;

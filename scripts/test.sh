@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Everything CI checks: formatting, clippy (warnings are errors) and the whole
+# test suite under cargo-nextest (dev profile). Every step runs even if an
+# earlier one failed; the script exits non-zero if any step failed.
+#
+# The first run compiles RocksDB from source: expect 10+ minutes on 2 cores.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/setup.sh
+
+failed=()
+step() {
+    printf '\n==> %s\n' "$*"
+    if ! "$@"; then
+        failed+=("$*")
+        printf '==> FAILED: %s\n' "$*"
+    fi
+}
+
+step cargo fmt --all -- --check
+step cargo clippy --workspace --all-targets -- -D warnings
+step cargo nextest run --workspace --all-targets --no-fail-fast
+
+echo
+if ((${#failed[@]})); then
+    printf '==> %d step(s) failed:\n' "${#failed[@]}"
+    printf '      %s\n' "${failed[@]}"
+    exit 1
+fi
+echo "==> all checks passed"
