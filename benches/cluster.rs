@@ -8,64 +8,13 @@
 //!   read-index + MVCC get), at a fixed timestamp so no oracle round is timed.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use rangedb::config::{LogFormat, NodeConfig};
-use rangedb::node::Node;
+use rangedb::local_cluster::LocalCluster;
 use rangedb_common::Timestamp;
-use rangedb_kv::{AdminRequest, KvRequest, KvResponse, RemoteNode};
+use rangedb_kv::{KvRequest, KvResponse, RemoteNode};
 use rangedb_raft::{Command, WriteOp};
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-async fn start_cluster(dir: &std::path::Path) -> Vec<Node> {
-    let rpc: Vec<String> = (0..3)
-        .map(|_| format!("127.0.0.1:{}", free_port()))
-        .collect();
-    let mut nodes = Vec::new();
-    for i in 0..3 {
-        let cfg = NodeConfig {
-            node_id: i as u64 + 1,
-            data_dir: dir.join(format!("node{}", i + 1)),
-            listen_addr: rpc[i].parse().expect("addr"),
-            sql_addr: format!("127.0.0.1:{}", free_port()).parse().expect("addr"),
-            http_addr: format!("127.0.0.1:{}", free_port()).parse().expect("addr"),
-            join: rpc.clone(),
-            raft_heartbeat_ms: 100,
-            raft_election_timeout_ms: 500,
-            raft_snapshot_logs: 100_000,
-            raft_logs_to_keep: 10_000,
-            log_format: LogFormat::Text,
-        };
-        nodes.push(Node::start(cfg).await.expect("start node"));
-    }
-    RemoteNode::new(&rpc[0])
-        .admin(AdminRequest::Init)
-        .await
-        .expect("init");
-    // Wait until a write goes through (leaders elected, meta published).
-    for _ in 0..200 {
-        if RemoteNode::new(&rpc[0])
-            .kv(KvRequest::Put {
-                key: b"warmup".to_vec(),
-                value: b"1".to_vec(),
-            })
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    nodes
-}
 
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -73,11 +22,14 @@ fn bench(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let nodes = rt.block_on(start_cluster(dir.path()));
+    let cluster = rt
+        .block_on(LocalCluster::start(dir.path(), 3, |_| {}))
+        .expect("start cluster");
+    let nodes = &cluster.nodes;
     let leader = rt
         .block_on(async {
             for _ in 0..100 {
-                for n in &nodes {
+                for n in nodes {
                     if let Some(r) = n.host.replica(2) {
                         if r.leader() == Some(n.host.node_id()) {
                             return Some(r);
@@ -147,11 +99,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
-    rt.block_on(async {
-        for n in nodes {
-            n.stop().await;
-        }
-    });
+    rt.block_on(cluster.stop());
 }
 
 criterion_group!(benches, bench);

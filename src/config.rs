@@ -48,6 +48,15 @@ pub struct NodeConfig {
     #[arg(long, env = "RANGEDB_RAFT_LOGS_TO_KEEP", default_value_t = 1_000)]
     pub raft_logs_to_keep: u64,
 
+    /// Keep MVCC versions this many seconds behind the timestamp oracle
+    /// before garbage collection may remove them.
+    #[arg(long, env = "RANGEDB_GC_TTL_SECS", default_value_t = 3600)]
+    pub gc_ttl_secs: u64,
+
+    /// Seconds between garbage collection rounds.
+    #[arg(long, env = "RANGEDB_GC_INTERVAL_SECS", default_value_t = 60)]
+    pub gc_interval_secs: u64,
+
     /// Log output format.
     #[arg(long, env = "RANGEDB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -7,12 +7,14 @@ use anyhow::Context;
 use rangedb_common::META_RANGE_ID;
 use rangedb_kv::bootstrap::Bootstrapper;
 use rangedb_kv::client::MetaSource;
+use rangedb_kv::gc::{self, GcConfig};
 use rangedb_kv::meta::MetaPublisher;
 use rangedb_kv::{KvClient, NodeService, Store};
 use rangedb_raft::{HostConfig, RaftHost};
 use rangedb_rpc::pool::MAX_MESSAGE_BYTES;
 use rangedb_rpc::{ConnPool, NodeServer};
 use rangedb_storage::{Engine, RocksEngine};
+use rangedb_txn::{TxnClient, TxnConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +26,11 @@ use tokio::task::JoinHandle;
 pub struct Node {
     pub host: Arc<RaftHost>,
     pub service: Arc<NodeService>,
+    /// Routes KV requests from this node (what the transaction layer uses).
+    pub kv: Arc<KvClient>,
+    /// Runs transactions from this node; its running transactions hold
+    /// garbage collection back cluster-wide.
+    pub txn: Arc<TxnClient>,
     pub rpc_addr: SocketAddr,
     pub http_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
@@ -79,7 +86,15 @@ impl Node {
             rpc_addr.to_string(),
             cfg.join.clone(),
         ));
-        let service = Arc::new(NodeService::new(store, client, boot));
+        let txn = TxnClient::new(client.clone(), TxnConfig::default());
+        let registry = Arc::downgrade(&txn);
+        let service = Arc::new(NodeService::new(store.clone(), client.clone(), boot));
+        service.set_oldest_active(Arc::new(move || registry.upgrade()?.oldest_active()));
+        let gc_config = GcConfig {
+            ttl: Duration::from_secs(cfg.gc_ttl_secs),
+            interval: Duration::from_secs(cfg.gc_interval_secs.max(1)),
+            ..GcConfig::default()
+        };
 
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -106,10 +121,13 @@ impl Node {
             rx.clone(),
         )));
         tasks.push(tokio::spawn(http::report_gauges(host.clone(), rx)));
+        tasks.push(gc::spawn(Arc::downgrade(&store), client.clone(), gc_config));
         tracing::info!(node_id = cfg.node_id, %rpc_addr, %http_addr, data_dir = %cfg.data_dir.display(), "node started");
         Ok(Node {
             host,
             service,
+            kv: client,
+            txn,
             rpc_addr,
             http_addr,
             shutdown,

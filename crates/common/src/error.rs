@@ -1,7 +1,7 @@
 //! Errors of the KV API that cross the network. They are data (serialisable)
 //! so a node can forward them to the client that sent the request.
 
-use crate::{NodeId, RangeId};
+use crate::{NodeId, RangeId, TxnConflict};
 use serde::{Deserialize, Serialize};
 
 /// Why a KV request failed. Routing errors (`NotLeader`, `RangeNotFound`,
@@ -30,6 +30,10 @@ pub enum KvError {
     Timeout(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A transactional command was refused; the transaction layer decides
+    /// whether to resolve a lock, wait, or restart.
+    #[error("{0}")]
+    Txn(TxnConflict),
 }
 
 impl KvError {

@@ -9,10 +9,12 @@ pub mod error;
 pub mod keys;
 pub mod range;
 pub mod timestamp;
+pub mod txn;
 
 pub use error::KvError;
 pub use range::{RangeDescriptor, ReplicaDescriptor};
 pub use timestamp::Timestamp;
+pub use txn::{LockInfo, Mutation, TxnConflict, TxnStatus};
 
 /// A node's identity in the cluster; stable across restarts (given by `--node-id`).
 pub type NodeId = u64;

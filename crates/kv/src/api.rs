@@ -1,8 +1,9 @@
 //! Requests and responses of the KV layer, as they travel between nodes
 //! (bincode inside the gRPC envelope of `rangedb-rpc`).
 
-use rangedb_common::{NodeId, RangeDescriptor, RangeId, Timestamp};
-use rangedb_raft::WriteOp;
+use rangedb_common::{NodeId, RangeDescriptor, RangeId, Timestamp, TxnStatus};
+use rangedb_raft::{TxnCommand, WriteOp};
+use rangedb_storage::txn::ReadSet;
 use serde::{Deserialize, Serialize};
 
 /// A request for one range, served by its leader.
@@ -27,6 +28,35 @@ pub enum RangeRequest {
     AllocRangeId,
     /// Meta range only: record a descriptor.
     MetaUpsert { desc: RangeDescriptor },
+    /// Transactional read of one key as of `ts`: refused with a `Locked`
+    /// conflict if a lock may hide a version at or below `ts`.
+    TxnGet { key: Vec<u8>, ts: Timestamp },
+    /// Transactional scan of `[start, end)` ∩ range as of `ts`.
+    TxnScan {
+        start: Vec<u8>,
+        end: Option<Vec<u8>>,
+        ts: Timestamp,
+        limit: u32,
+    },
+    /// Serializable validation of the part of a read set in this range:
+    /// nothing committed in `(start_ts, commit_ts]` and no foreign lock.
+    ValidateReads {
+        reads: ReadSet,
+        start_ts: Timestamp,
+        commit_ts: Timestamp,
+    },
+    /// The one-phase fast path: the leader latches the keys, takes a commit
+    /// timestamp from the oracle and commits `mutations` (all in this range)
+    /// in one Raft write after validating `reads` (this range's part of a
+    /// serializable read set; empty for snapshot isolation).
+    CommitOnePhase {
+        mutations: Vec<rangedb_common::Mutation>,
+        reads: ReadSet,
+        start_ts: Timestamp,
+    },
+    /// A replicated step of the transaction protocol (not `CommitOnePhase`,
+    /// whose commit timestamp only the leader may choose).
+    Txn(TxnCommand),
 }
 
 /// The answer to a [`RangeRequest`].
@@ -51,6 +81,12 @@ pub enum RangeResponse {
     },
     RangeId(RangeId),
     MetaUpserted,
+    /// A transactional step (or validation) succeeded.
+    TxnDone,
+    /// The fate of a transaction, decided by its primary.
+    TxnStatus(TxnStatus),
+    /// A one-phase commit succeeded at this timestamp.
+    Committed(Timestamp),
 }
 
 /// A key-addressed request: any node accepts it and routes it to the right
@@ -131,6 +167,9 @@ pub enum AdminRequest {
         ts: Timestamp,
         limit: u32,
     },
+    /// The start timestamp of the oldest transaction running on this node
+    /// (garbage collection stays below it).
+    OldestActiveTxn,
 }
 
 /// The answer to an [`AdminRequest`].
@@ -147,4 +186,5 @@ pub enum AdminResponse {
     },
     Ranges(Vec<RangeInfo>),
     Rows(Vec<(Vec<u8>, Vec<u8>)>),
+    OldestActiveTxn(Option<Timestamp>),
 }

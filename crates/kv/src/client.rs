@@ -373,6 +373,98 @@ impl KvClient {
         Ok(out)
     }
 
+    /// Sends one request per range for `items` (grouped by the range holding
+    /// each item's key), all ranges in parallel. `make` builds the request
+    /// for a range from the items it holds. Regroups and resends the items
+    /// of a range that split or moved meanwhile. Answers come per range.
+    pub async fn route_grouped<T, F>(
+        &self,
+        items: Vec<T>,
+        key_of: fn(&T) -> &[u8],
+        make: F,
+    ) -> Result<Vec<(RangeDescriptor, Vec<T>, RangeResponse)>, KvError>
+    where
+        T: Clone + Send + Sync,
+        F: Fn(&RangeDescriptor, Vec<T>) -> RangeRequest + Send + Sync,
+    {
+        let mut groups: Vec<(RangeDescriptor, Vec<T>)> = Vec::new();
+        for item in items {
+            let desc = self.lookup(key_of(&item)).await?;
+            match groups.iter_mut().find(|(d, _)| d.range_id == desc.range_id) {
+                Some((_, v)) => v.push(item),
+                None => groups.push((desc, vec![item])),
+            }
+        }
+        let sends = groups
+            .into_iter()
+            .map(|(_, group)| self.route_group(group, key_of, &make));
+        let mut out = Vec::new();
+        for r in futures::future::join_all(sends).await {
+            out.extend(r?);
+        }
+        Ok(out)
+    }
+
+    /// Sends `items` (normally all in one range) range by range, following
+    /// splits: each round routes by the first remaining item's key and sends
+    /// the items the range it reached holds.
+    async fn route_group<T, F>(
+        &self,
+        mut remaining: Vec<T>,
+        key_of: fn(&T) -> &[u8],
+        make: &F,
+    ) -> Result<Vec<(RangeDescriptor, Vec<T>, RangeResponse)>, KvError>
+    where
+        T: Clone,
+        F: Fn(&RangeDescriptor, Vec<T>) -> RangeRequest,
+    {
+        let mut out = Vec::new();
+        while let Some(first) = remaining.first() {
+            let first_key = key_of(first).to_vec();
+            let pending = &remaining;
+            let (desc, resp) = self
+                .route(&first_key, |d| {
+                    let mine: Vec<T> = pending
+                        .iter()
+                        .filter(|i| d.contains(key_of(i)))
+                        .cloned()
+                        .collect();
+                    make(d, mine)
+                })
+                .await?;
+            let (mine, rest): (Vec<T>, Vec<T>) = remaining
+                .into_iter()
+                .partition(|i| desc.contains(key_of(i)));
+            out.push((desc, mine, resp));
+            remaining = rest;
+        }
+        Ok(out)
+    }
+
+    /// Sends `req` once to the range `desc` names (following leader hints,
+    /// but not re-routing): for requests that are only valid for exactly that
+    /// range, such as a one-phase commit. Stale routing invalidates the cache
+    /// entry and is returned to the caller.
+    pub async fn send_to(
+        &self,
+        desc: &RangeDescriptor,
+        req: &RangeRequest,
+    ) -> Result<RangeResponse, KvError> {
+        let r = self.send_to_range(desc, req).await;
+        if matches!(
+            r,
+            Err(KvError::RangeNotFound { .. } | KvError::KeyOutsideRange { .. })
+        ) {
+            self.invalidate(desc);
+        }
+        r
+    }
+
+    /// The descriptor of the range holding `key`, from the cache or the meta range.
+    pub async fn range_of(&self, key: &[u8]) -> Result<RangeDescriptor, KvError> {
+        self.lookup(key).await
+    }
+
     /// Splits the range holding `key` at `key`.
     pub async fn split(&self, key: &[u8]) -> Result<(RangeDescriptor, RangeDescriptor), KvError> {
         let split_key = key.to_vec();

@@ -3,9 +3,11 @@
 //! Server side (hosts and evaluates ranges):
 //! * [`store`]: evaluates range requests on this node's replicas (linearizable
 //!   reads through read-index, writes through Raft, splits).
+//! * [`latches`]: leader-side latches that make one-phase commits safe.
 //! * [`tso`]: the timestamp oracle served by the meta range's leader.
 //! * [`meta`]: keeps the meta range in step with every range's descriptor.
 //! * [`bootstrap`]: `init`, once per cluster.
+//! * [`gc`]: background garbage collection of old versions below a safe point.
 //! * [`service`]: the gRPC service every node serves.
 //!
 //! Client side (what layers above use):
@@ -16,6 +18,8 @@
 pub mod api;
 pub mod bootstrap;
 pub mod client;
+pub mod gc;
+pub mod latches;
 pub mod meta;
 pub mod remote;
 pub mod service;
@@ -26,6 +30,11 @@ pub use api::{
     AdminRequest, AdminResponse, KvRequest, KvResponse, RangeInfo, RangeRequest, RangeResponse,
 };
 pub use client::KvClient;
+/// The transaction protocol's vocabulary as the layers above see it: the
+/// replicated steps and a read set. Re-exported so that the transaction layer
+/// depends on the KV API only, not on the replication or storage crates.
+pub use rangedb_raft::TxnCommand;
+pub use rangedb_storage::txn::ReadSet;
 pub use remote::{RemoteError, RemoteNode};
 pub use service::NodeService;
 pub use store::Store;

@@ -8,12 +8,17 @@
 
 use crate::api::{RangeRequest, RangeResponse};
 use crate::client::KvClient;
+use crate::latches::{Footprint, Latches};
 use crate::meta::MetaPublisher;
 use crate::tso::TsoServer;
 use rangedb_common::keys::MAX_KEY_LEN;
-use rangedb_common::{KvError, NodeId, RangeDescriptor, RangeId, META_RANGE_ID};
-use rangedb_raft::{Command, CommandResponse, RaftHost, Rejection, Replica, ReplicaError};
-use rangedb_storage::mvcc;
+use rangedb_common::{
+    KvError, NodeId, RangeDescriptor, RangeId, Timestamp, TxnConflict, META_RANGE_ID,
+};
+use rangedb_raft::{
+    Command, CommandResponse, RaftHost, Rejection, Replica, ReplicaError, TxnCommand, TxnOutcome,
+};
+use rangedb_storage::{mvcc, txn};
 use std::sync::Arc;
 
 /// The server side of the KV layer on one node.
@@ -22,6 +27,7 @@ pub struct Store {
     tso: TsoServer,
     client: Arc<KvClient>,
     meta: Arc<MetaPublisher>,
+    latches: Arc<Latches>,
 }
 
 /// The largest number of rows one scan request returns.
@@ -55,7 +61,51 @@ fn rejection(range_id: RangeId, r: Rejection) -> KvError {
             KvError::InvalidRequest(format!("range {range_id} is not the meta range"))
         }
         Rejection::Uninitialized => KvError::RangeNotFound { range_id },
+        Rejection::InvalidTxnCommand { reason } => KvError::InvalidRequest(reason),
     }
+}
+
+/// Refuses a transactional read below the range's GC threshold.
+fn check_gc_threshold(replica: &Replica, ts: Timestamp) -> Result<(), KvError> {
+    let threshold = replica.state().gc_threshold;
+    if ts < threshold {
+        return Err(KvError::Txn(TxnConflict::TooOld {
+            ts,
+            gc_threshold: threshold,
+        }));
+    }
+    Ok(())
+}
+
+fn storage_error(e: rangedb_storage::StorageError) -> KvError {
+    KvError::Internal(e.to_string())
+}
+
+/// The part of `[start, end)` inside the range. A scan may start before the
+/// range (the client asked from an earlier key) but must overlap it.
+fn clip_scan(
+    range_id: RangeId,
+    desc: &RangeDescriptor,
+    start: Vec<u8>,
+    end: Option<Vec<u8>>,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), KvError> {
+    let from = start.clone().max(desc.start_key.clone());
+    if !desc.contains(&from)
+        || end
+            .as_deref()
+            .is_some_and(|e| e <= desc.start_key.as_slice())
+    {
+        return Err(KvError::KeyOutsideRange {
+            range_id,
+            key: start,
+        });
+    }
+    let to = match (end.as_deref(), desc.end_key.as_deref()) {
+        (Some(a), Some(b)) => Some(a.min(b).to_vec()),
+        (Some(a), None) => Some(a.to_vec()),
+        (None, b) => b.map(|b| b.to_vec()),
+    };
+    Ok((from, to))
 }
 
 /// Checks the shape of a key coming from outside.
@@ -77,6 +127,7 @@ impl Store {
             tso: TsoServer::default(),
             client,
             meta,
+            latches: Arc::new(Latches::default()),
         }
     }
 
@@ -142,24 +193,7 @@ impl Store {
                 validate_key(&start)?;
                 ensure_leader(&replica).await?;
                 let desc = Self::descriptor(&replica)?;
-                // A scan may start before the range (the client asked from an
-                // earlier key) but must overlap it.
-                let from = start.clone().max(desc.start_key.clone());
-                if !desc.contains(&from)
-                    || end
-                        .as_deref()
-                        .is_some_and(|e| e <= desc.start_key.as_slice())
-                {
-                    return Err(KvError::KeyOutsideRange {
-                        range_id,
-                        key: start,
-                    });
-                }
-                let to = match (end.as_deref(), desc.end_key.as_deref()) {
-                    (Some(a), Some(b)) => Some(a.min(b).to_vec()),
-                    (Some(a), None) => Some(a.to_vec()),
-                    (None, b) => b.map(|b| b.to_vec()),
-                };
+                let (from, to) = clip_scan(range_id, &desc, start, end)?;
                 let limit = limit.clamp(1, MAX_SCAN_LIMIT) as usize;
                 let rows = mvcc::scan(self.host.engine().as_ref(), &from, to.as_deref(), ts, limit)
                     .map_err(|e| KvError::Internal(e.to_string()))?;
@@ -201,6 +235,206 @@ impl Store {
                 self.propose(&replica, Command::MetaUpsert { desc }).await?;
                 Ok(RangeResponse::MetaUpserted)
             }
+            RangeRequest::TxnGet { key, ts } => {
+                validate_key(&key)?;
+                let footprint = Footprint {
+                    keys: vec![key.clone()],
+                    spans: Vec::new(),
+                };
+                self.latches.wait_clear(range_id, &footprint).await;
+                ensure_leader(&replica).await?;
+                let desc = Self::descriptor(&replica)?;
+                if !desc.contains(&key) {
+                    return Err(KvError::KeyOutsideRange { range_id, key });
+                }
+                check_gc_threshold(&replica, ts)?;
+                match txn::read(self.host.engine().as_ref(), &key, ts).map_err(storage_error)? {
+                    Ok(v) => Ok(RangeResponse::Value(v)),
+                    Err(c) => Err(KvError::Txn(c)),
+                }
+            }
+            RangeRequest::TxnScan {
+                start,
+                end,
+                ts,
+                limit,
+            } => {
+                validate_key(&start)?;
+                let footprint = Footprint {
+                    keys: Vec::new(),
+                    spans: vec![(start.clone(), end.clone())],
+                };
+                self.latches.wait_clear(range_id, &footprint).await;
+                ensure_leader(&replica).await?;
+                let desc = Self::descriptor(&replica)?;
+                let (from, to) = clip_scan(range_id, &desc, start, end)?;
+                check_gc_threshold(&replica, ts)?;
+                let limit = limit.clamp(1, MAX_SCAN_LIMIT) as usize;
+                match txn::scan(self.host.engine().as_ref(), &from, to.as_deref(), ts, limit)
+                    .map_err(storage_error)?
+                {
+                    Ok(rows) => Ok(RangeResponse::Rows {
+                        rows,
+                        range_end: desc.end_key,
+                    }),
+                    Err(c) => Err(KvError::Txn(c)),
+                }
+            }
+            RangeRequest::ValidateReads {
+                reads,
+                start_ts,
+                commit_ts,
+            } => {
+                let footprint = Footprint {
+                    keys: reads.keys.clone(),
+                    spans: reads.spans.clone(),
+                };
+                self.latches.wait_clear(range_id, &footprint).await;
+                ensure_leader(&replica).await?;
+                let desc = Self::descriptor(&replica)?;
+                if let Some(key) = reads
+                    .keys
+                    .iter()
+                    .chain(reads.spans.iter().map(|(s, _)| s))
+                    .find(|k| !desc.contains(k))
+                {
+                    return Err(KvError::KeyOutsideRange {
+                        range_id,
+                        key: key.clone(),
+                    });
+                }
+                if reads.spans.iter().any(|(_, e)| {
+                    desc.end_key
+                        .as_ref()
+                        .is_some_and(|de| e.as_ref().is_none_or(|e| e > de))
+                }) {
+                    return Err(KvError::InvalidRequest(format!(
+                        "validated span reaches past the end of range {range_id}"
+                    )));
+                }
+                match txn::validate_reads(self.host.engine().as_ref(), &reads, start_ts, commit_ts)
+                    .map_err(storage_error)?
+                {
+                    Ok(()) => Ok(RangeResponse::TxnDone),
+                    Err(c) => Err(KvError::Txn(c)),
+                }
+            }
+            RangeRequest::CommitOnePhase {
+                mutations,
+                reads,
+                start_ts,
+            } => {
+                self.commit_one_phase(&replica, mutations, reads, start_ts)
+                    .await
+            }
+            RangeRequest::Txn(TxnCommand::CommitOnePhase { .. }) => Err(KvError::InvalidRequest(
+                "a one-phase commit's timestamp is chosen by the leader: send CommitOnePhase"
+                    .into(),
+            )),
+            RangeRequest::Txn(cmd) => {
+                for k in cmd.keys() {
+                    validate_key(k)?;
+                }
+                match self.propose(&replica, Command::Txn(cmd)).await? {
+                    CommandResponse::Txn(Ok(TxnOutcome::Done)) => Ok(RangeResponse::TxnDone),
+                    CommandResponse::Txn(Ok(TxnOutcome::Status(s))) => {
+                        Ok(RangeResponse::TxnStatus(s))
+                    }
+                    CommandResponse::Txn(Err(c)) => Err(KvError::Txn(c)),
+                    other => Err(KvError::Internal(format!(
+                        "unexpected transaction answer {other:?}"
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// The one-phase fast path on this leader: latch the keys, take the
+    /// commit timestamp, replicate one `CommitOnePhase`, unlatch (see
+    /// [`crate::latches`] for why the order matters).
+    async fn commit_one_phase(
+        &self,
+        replica: &Replica,
+        mutations: Vec<rangedb_common::Mutation>,
+        reads: txn::ReadSet,
+        start_ts: Timestamp,
+    ) -> Result<RangeResponse, KvError> {
+        let range_id = replica.range_id;
+        if mutations.is_empty() {
+            return Err(KvError::InvalidRequest("empty one-phase commit".into()));
+        }
+        for m in &mutations {
+            validate_key(m.key())?;
+        }
+        ensure_leader(replica).await?;
+        let desc = Self::descriptor(replica)?;
+        if let Some(m) = mutations.iter().find(|m| !desc.contains(m.key())) {
+            return Err(KvError::KeyOutsideRange {
+                range_id,
+                key: m.key().to_vec(),
+            });
+        }
+        let keys: Vec<Vec<u8>> = mutations.iter().map(|m| m.key().to_vec()).collect();
+        let footprint = Footprint {
+            keys: reads.keys.clone(),
+            spans: reads.spans.clone(),
+        };
+        let _latch = self.latches.acquire(range_id, keys, &footprint).await;
+        let commit_ts = self.client.timestamp().await?;
+        let cmd = TxnCommand::CommitOnePhase {
+            mutations,
+            reads,
+            start_ts,
+            commit_ts,
+        };
+        match self.propose(replica, Command::Txn(cmd)).await? {
+            CommandResponse::Txn(Ok(_)) => Ok(RangeResponse::Committed(commit_ts)),
+            CommandResponse::Txn(Err(c)) => Err(KvError::Txn(c)),
+            other => Err(KvError::Internal(format!(
+                "unexpected one-phase commit answer {other:?}"
+            ))),
+        }
+    }
+
+    /// Plans and proposes garbage collection of `range_id` below
+    /// `safe_point`, in chunks of at most `chunk` deletions so that no
+    /// single log entry (or apply) is large. Returns the number of engine
+    /// entries deleted. Only the leader does this.
+    pub async fn gc_range(
+        &self,
+        range_id: RangeId,
+        safe_point: Timestamp,
+        chunk: usize,
+    ) -> Result<usize, KvError> {
+        let replica = self.replica(range_id)?;
+        ensure_leader(&replica).await?;
+        let desc = Self::descriptor(&replica)?;
+        let mut cursor = desc.start_key.clone();
+        let mut deleted = 0;
+        loop {
+            let (deletions, resume) = txn::plan_gc(
+                self.host.engine().as_ref(),
+                &cursor,
+                desc.end_key.as_deref(),
+                safe_point,
+                chunk,
+            )
+            .map_err(storage_error)?;
+            deleted += deletions.len();
+            self.propose(
+                &replica,
+                Command::Txn(TxnCommand::Gc {
+                    safe_point,
+                    deletions,
+                }),
+            )
+            .await?;
+            match resume {
+                Some(k) => cursor = k,
+                None => return Ok(deleted),
+            }
+            // Let foreground work through between chunks.
+            tokio::task::yield_now().await;
         }
     }
 

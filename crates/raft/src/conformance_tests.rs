@@ -78,7 +78,10 @@ async fn bootstrapped(
     d: &RangeDescriptor,
 ) -> (RangeStateMachine, mpsc::UnboundedReceiver<HostEvent>) {
     engine
-        .write(initial_state_batch(d, membership_of(d)).unwrap(), false)
+        .write(
+            initial_state_batch(d, membership_of(d), Timestamp::ZERO).unwrap(),
+            false,
+        )
         .unwrap();
     let (tx, rx) = mpsc::unbounded_channel();
     (

@@ -17,7 +17,7 @@ use crate::state_machine::{
 use crate::types::{Raft, TypeConfig};
 use openraft::error::{InstallSnapshotError, RaftError};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
-use rangedb_common::{NodeId, RangeDescriptor, RangeId};
+use rangedb_common::{NodeId, RangeDescriptor, RangeId, Timestamp};
 use rangedb_rpc::{raft_kind, ConnPool};
 use rangedb_storage::raft_keys::{parse_state_key, state_key, StateTag};
 use rangedb_storage::{Batch, Cf, Engine, GroupCommitter};
@@ -303,7 +303,7 @@ impl RaftHost {
             {
                 continue;
             }
-            let mut s = initial_state_batch(d, membership_of(d))
+            let mut s = initial_state_batch(d, membership_of(d), Timestamp::ZERO)
                 .map_err(|e| RaftLayerError::Raft(e.to_string()))?;
             b.append(&mut s);
         }

@@ -31,6 +31,9 @@ pub struct RangeState {
     pub membership: StoredMembership,
     /// `None` until the replica is initialised (by bootstrap, split or snapshot).
     pub descriptor: Option<RangeDescriptor>,
+    /// Reads below this timestamp are refused: garbage collection may have
+    /// removed the versions they need.
+    pub gc_threshold: Timestamp,
 }
 
 /// Something the host must act on after an apply.
@@ -73,6 +76,7 @@ impl SmShared {
 #[derive(Serialize, Deserialize)]
 struct SnapshotPayload {
     descriptor: Option<RangeDescriptor>,
+    gc_threshold: Timestamp,
     entries: Vec<(Cf, Vec<u8>, Vec<u8>)>,
 }
 
@@ -112,6 +116,11 @@ fn persist_state(b: &mut Batch, range_id: RangeId, st: &RangeState) -> Result<()
         state_key(range_id, StateTag::Replica),
         Vec::new(),
     );
+    b.put(
+        Cf::RaftState,
+        state_key(range_id, StateTag::GcThreshold),
+        ser(&st.gc_threshold)?,
+    );
     Ok(())
 }
 
@@ -138,12 +147,14 @@ pub fn membership_of(desc: &RangeDescriptor) -> Membership<u64, BasicNode> {
 pub fn initial_state_batch(
     desc: &RangeDescriptor,
     membership: Membership<u64, BasicNode>,
+    gc_threshold: Timestamp,
 ) -> Result<Batch, StorageError> {
     let mut b = Batch::new();
     let st = RangeState {
         applied: Some(initial_log_id()),
         membership: StoredMembership::new(Some(initial_log_id()), membership),
         descriptor: Some(desc.clone()),
+        gc_threshold,
     };
     persist_state(&mut b, desc.range_id, &st)?;
     b.put(
@@ -177,6 +188,9 @@ pub fn load_state(engine: &dyn Engine, range_id: RangeId) -> Result<RangeState, 
     }
     if let Some(v) = get(StateTag::Descriptor)? {
         st.descriptor = bincode::deserialize(&v).map_err(|_| de(v))?;
+    }
+    if let Some(v) = get(StateTag::GcThreshold)? {
+        st.gc_threshold = bincode::deserialize(&v).map_err(|_| de(v))?;
     }
     Ok(st)
 }
@@ -296,8 +310,11 @@ impl RangeStateMachine {
                     .map_err(|e| sto_err(ErrorSubject::StateMachine, ErrorVerb::Read, e))?
                     .is_some();
                 if !exists {
-                    let mut child =
-                        initial_state_batch(&right, st.membership.membership().clone())?;
+                    let mut child = initial_state_batch(
+                        &right,
+                        st.membership.membership().clone(),
+                        st.gc_threshold,
+                    )?;
                     batch.append(&mut child);
                     created.push(new_range_id);
                 }
@@ -343,6 +360,16 @@ impl RangeStateMachine {
             Command::TsoAdvance { .. } | Command::MetaUpsert { .. } | Command::AllocRangeId => {
                 Ok(CommandResponse::Rejected(Rejection::NotMetaRange))
             }
+            Command::Txn(cmd) => {
+                if let Some(key) = cmd.keys().into_iter().find(|k| !desc.contains(k)) {
+                    return Ok(CommandResponse::Rejected(Rejection::KeyOutsideRange {
+                        key: key.to_vec(),
+                    }));
+                }
+                // Transactional steps read what earlier commands wrote.
+                self.flush(batch)?;
+                crate::txn_apply::apply(self.engine.as_ref(), batch, st, &desc, cmd)
+            }
         }
     }
 }
@@ -373,6 +400,7 @@ impl SmSnapshotSource {
             }
             let data = ser(&SnapshotPayload {
                 descriptor: st.descriptor.clone(),
+                gc_threshold: st.gc_threshold,
                 entries,
             })?;
             let index = st.applied.map(|l| l.index).unwrap_or(0);
@@ -519,6 +547,7 @@ impl RaftStateMachine<TypeConfig> for RangeStateMachine {
                 applied: meta.last_log_id,
                 membership: meta.last_membership.clone(),
                 descriptor: payload.descriptor,
+                gc_threshold: payload.gc_threshold,
             };
             persist_state(&mut b, range_id, &st)?;
             self.engine.write(b, true).map_err(|e| {

@@ -20,13 +20,28 @@ use rangedb_common::keys::{decode_bytes, encode_bytes};
 use rangedb_common::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// What a committed version says about its key.
+/// What a record in the write column family says about its key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WriteKind {
-    /// The key holds `value` from this version on.
+    /// The key holds `value` from this version on (non-transactional writes
+    /// keep the value inline).
     Put(Vec<u8>),
     /// The key is absent from this version on (a tombstone).
     Delete,
+    /// A committed transactional put: the value was prewritten into the data
+    /// column family under `key ++ !start_ts`.
+    PutData,
+    /// Not a version: marks that the transaction started at `start_ts` was
+    /// rolled back on this key, so a late prewrite of it is refused. Stored
+    /// at `key ++ !start_ts`; readers skip it.
+    Rollback,
+}
+
+impl WriteKind {
+    /// Whether this record is a version of the key (not a rollback marker).
+    pub fn is_version(&self) -> bool {
+        !matches!(self, WriteKind::Rollback)
+    }
 }
 
 /// A record in the write column family.
@@ -72,7 +87,7 @@ pub fn decode_mvcc_key(k: &[u8]) -> Result<(Vec<u8>, Timestamp)> {
 }
 
 /// The smallest key greater than every key that starts with `prefix`.
-fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     let mut end = prefix.to_vec();
     while let Some(last) = end.pop() {
         if last < 0xFF {
@@ -103,14 +118,16 @@ pub fn delete_version(batch: &mut Batch, key: &[u8], ts: Timestamp) -> Result<()
     Ok(())
 }
 
-fn decode_record(v: &[u8]) -> Result<WriteRecord> {
+/// Decodes a write-CF record.
+pub fn decode_record(v: &[u8]) -> Result<WriteRecord> {
     bincode::deserialize(v).map_err(|e| StorageError::Corrupt {
         what: "write record",
         detail: e.to_string(),
     })
 }
 
-/// The newest version of `key` with timestamp `<= ts`, with that timestamp.
+/// The newest version of `key` with timestamp `<= ts`, with that timestamp
+/// (rollback markers are skipped).
 pub fn get_version(
     engine: &dyn Engine,
     key: &[u8],
@@ -122,6 +139,7 @@ pub fn get_version(
     let mut err = None;
     engine.visit(Cf::Write, &start, Some(&end), &mut |k, v| {
         match decode_mvcc_key(k).and_then(|(_, commit_ts)| Ok((commit_ts, decode_record(v)?))) {
+            Ok((_, rec)) if !rec.kind.is_version() => return true,
             Ok(r) => found = Some(r),
             Err(e) => err = Some(e),
         }
@@ -133,14 +151,31 @@ pub fn get_version(
     }
 }
 
+/// The value a version gives its key (`None` for a tombstone), reading the
+/// data column family for transactional puts.
+pub fn version_value(engine: &dyn Engine, key: &[u8], rec: WriteRecord) -> Result<Option<Vec<u8>>> {
+    match rec.kind {
+        WriteKind::Put(v) => Ok(Some(v)),
+        WriteKind::Delete | WriteKind::Rollback => Ok(None),
+        WriteKind::PutData => match engine.get(Cf::Data, &mvcc_key(key, rec.start_ts))? {
+            Some(v) => Ok(Some(v)),
+            None => Err(StorageError::Corrupt {
+                what: "data column family",
+                detail: format!(
+                    "committed version of start_ts {} has no value",
+                    rec.start_ts
+                ),
+            }),
+        },
+    }
+}
+
 /// The value of `key` as of `ts` (`None` if absent or deleted).
 pub fn get(engine: &dyn Engine, key: &[u8], ts: Timestamp) -> Result<Option<Vec<u8>>> {
-    Ok(
-        get_version(engine, key, ts)?.and_then(|(_, rec)| match rec.kind {
-            WriteKind::Put(v) => Some(v),
-            WriteKind::Delete => None,
-        }),
-    )
+    match get_version(engine, key, ts)? {
+        Some((_, rec)) => version_value(engine, key, rec),
+        None => Ok(None),
+    }
 }
 
 /// Up to `limit` live keys of `[start, end)` as of `ts`, in key order.
@@ -165,7 +200,11 @@ pub fn scan(
             if commit_ts > ts || decided.as_deref() == Some(key.as_slice()) {
                 return Ok(true);
             }
-            if let WriteKind::Put(value) = decode_record(v)?.kind {
+            let rec = decode_record(v)?;
+            if !rec.kind.is_version() {
+                return Ok(true);
+            }
+            if let Some(value) = version_value(engine, &key, rec)? {
                 out.push((key.clone(), value));
             }
             decided = Some(key);
@@ -225,8 +264,7 @@ mod tests {
     #[test]
     fn scan_returns_each_visible_key_once_in_order() {
         let e = setup();
-        let keys =
-            |v: Vec<(Vec<u8>, Vec<u8>)>| v.into_iter().map(|(k, v)| (k, v)).collect::<Vec<_>>();
+        let keys = |v: Vec<(Vec<u8>, Vec<u8>)>| v;
         assert_eq!(
             keys(scan(&e, b"a", None, ts(20), 100).unwrap()),
             vec![

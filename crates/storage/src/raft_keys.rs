@@ -22,6 +22,8 @@ pub enum StateTag {
     Descriptor = 12,
     /// Marker: this node hosts a replica of the range (possibly uninitialised).
     Replica = 13,
+    /// Versions below this timestamp may have been garbage collected (state machine).
+    GcThreshold = 14,
     /// Node-level (range id 0): the id of the cluster this node belongs to.
     ClusterId = 20,
 }

@@ -1,0 +1,618 @@
+//! The Percolator transaction protocol on one replica's storage.
+//!
+//! ```text
+//!   lock  CF  enc(key)                ->  Lock { primary, start_ts, ttl, op }
+//!   data  CF  enc(key) ++ !start_ts   ->  the prewritten value
+//!   write CF  enc(key) ++ !commit_ts  ->  WriteRecord { PutData | Delete, start_ts }
+//!             enc(key) ++ !start_ts   ->  WriteRecord { Rollback, start_ts }
+//! ```
+//!
+//! Every function here reads the engine and adds its writes to a [`Batch`]
+//! the caller applies atomically; none of them does I/O of its own beyond
+//! reads, and each outcome depends only on the engine's contents and the
+//! arguments. That is what lets a Raft state machine call them: every replica
+//! computes the same answer. Business outcomes (a conflicting lock, a write
+//! committed after the transaction started) are [`TxnConflict`]s in the `Ok`
+//! side; `Err` is reserved for storage failures.
+//!
+//! Keys of one call must be distinct (the coordinator's write buffer is a
+//! map), because reads see the engine, not the batch being built.
+
+use crate::engine::{Batch, Cf, Engine};
+use crate::error::{Result, StorageError};
+use crate::mvcc::{self, decode_mvcc_key, decode_record, mvcc_key, WriteKind, WriteRecord};
+use rangedb_common::{LockInfo, Mutation, Timestamp, TxnConflict, TxnStatus};
+use serde::{Deserialize, Serialize};
+
+/// What a lock will become when its transaction commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LockOp {
+    /// A put whose value waits in the data column family.
+    Put,
+    Delete,
+}
+
+/// A record of the lock column family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lock {
+    pub primary: Vec<u8>,
+    pub start_ts: Timestamp,
+    pub ttl_ms: u64,
+    pub op: LockOp,
+}
+
+impl Lock {
+    /// The lock as the client sees it.
+    pub fn info(&self, key: &[u8]) -> LockInfo {
+        LockInfo {
+            key: key.to_vec(),
+            primary: self.primary.clone(),
+            start_ts: self.start_ts,
+            ttl_ms: self.ttl_ms,
+        }
+    }
+}
+
+/// Outcome of a transactional step: `Err` only for storage failures.
+pub type TxnResult<T> = Result<std::result::Result<T, TxnConflict>>;
+
+/// The lock CF key of `key`.
+pub fn lock_key(key: &[u8]) -> Vec<u8> {
+    mvcc::mvcc_key_prefix(key)
+}
+
+/// The lock on `key`, if any.
+pub fn load_lock(engine: &dyn Engine, key: &[u8]) -> Result<Option<Lock>> {
+    match engine.get(Cf::Lock, &lock_key(key))? {
+        Some(v) => Ok(Some(decode_lock(&v)?)),
+        None => Ok(None),
+    }
+}
+
+fn decode_lock(v: &[u8]) -> Result<Lock> {
+    bincode::deserialize(v).map_err(|e| StorageError::Corrupt {
+        what: "lock record",
+        detail: e.to_string(),
+    })
+}
+
+/// Every write-CF record of `key` with timestamp `>= since`, newest first.
+fn records_since(
+    engine: &dyn Engine,
+    key: &[u8],
+    since: Timestamp,
+) -> Result<Vec<(Timestamp, WriteRecord)>> {
+    let start = mvcc_key(key, Timestamp::MAX);
+    let end = match since.0.checked_sub(1) {
+        Some(before) => mvcc_key(key, Timestamp(before)),
+        None => mvcc::prefix_end(&mvcc::mvcc_key_prefix(key)),
+    };
+    let mut out = Vec::new();
+    let mut err = None;
+    engine.visit(
+        Cf::Write,
+        &start,
+        Some(&end),
+        &mut |k, v| match decode_mvcc_key(k).and_then(|(_, ts)| Ok((ts, decode_record(v)?))) {
+            Ok(r) => {
+                out.push(r);
+                true
+            }
+            Err(e) => {
+                err = Some(e);
+                false
+            }
+        },
+    )?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// The record the transaction `start_ts` left on `key`: its commit (with the
+/// commit timestamp) or its rollback marker.
+fn own_record(
+    engine: &dyn Engine,
+    key: &[u8],
+    start_ts: Timestamp,
+) -> Result<Option<(Timestamp, WriteRecord)>> {
+    Ok(records_since(engine, key, start_ts)?
+        .into_iter()
+        .find(|(_, r)| r.start_ts == start_ts))
+}
+
+/// Reads `key` as of `ts` for a transaction: a lock of a transaction that
+/// started at or before `ts` might commit below `ts`, so it must be resolved
+/// first (`Locked`).
+pub fn read(engine: &dyn Engine, key: &[u8], ts: Timestamp) -> TxnResult<Option<Vec<u8>>> {
+    if let Some(lock) = load_lock(engine, key)? {
+        if lock.start_ts <= ts {
+            return Ok(Err(TxnConflict::Locked(lock.info(key))));
+        }
+    }
+    Ok(Ok(mvcc::get(engine, key, ts)?))
+}
+
+/// Scans `[start, end)` as of `ts` for a transaction, up to `limit` rows.
+/// Fails with `Locked` on the first lock that could hide a version below
+/// `ts` among the keys the scan covered.
+pub fn scan(
+    engine: &dyn Engine,
+    start: &[u8],
+    end: Option<&[u8]>,
+    ts: Timestamp,
+    limit: usize,
+) -> TxnResult<Vec<(Vec<u8>, Vec<u8>)>> {
+    let rows = mvcc::scan(engine, start, end, ts, limit)?;
+    // Only the keys the scan covered matter: up to its last row if it is
+    // full, else the whole span.
+    let covered_end = match rows.last() {
+        Some((last, _)) if rows.len() >= limit => Some(rangedb_common::keys::next_key(last)),
+        _ => end.map(|e| e.to_vec()),
+    };
+    if let Some(info) = first_lock_in(engine, start, covered_end.as_deref(), |l| l.start_ts <= ts)?
+    {
+        return Ok(Err(TxnConflict::Locked(info)));
+    }
+    Ok(Ok(rows))
+}
+
+/// The first lock in `[start, end)` that `pred` accepts.
+fn first_lock_in(
+    engine: &dyn Engine,
+    start: &[u8],
+    end: Option<&[u8]>,
+    pred: impl Fn(&Lock) -> bool,
+) -> Result<Option<LockInfo>> {
+    let (s, e) = mvcc::mvcc_span(start, end);
+    let mut found = None;
+    let mut err = None;
+    engine.visit(Cf::Lock, &s, e.as_deref(), &mut |k, v| {
+        let step = || -> Result<Option<LockInfo>> {
+            let lock = decode_lock(v)?;
+            if !pred(&lock) {
+                return Ok(None);
+            }
+            let (key, _) =
+                rangedb_common::keys::decode_bytes(k).map_err(|e| StorageError::Corrupt {
+                    what: "lock key",
+                    detail: e.to_string(),
+                })?;
+            Ok(Some(lock.info(&key)))
+        };
+        match step() {
+            Ok(Some(info)) => {
+                found = Some(info);
+                false
+            }
+            Ok(None) => true,
+            Err(e) => {
+                err = Some(e);
+                false
+            }
+        }
+    })?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(found),
+    }
+}
+
+/// Whether a write of the transaction `start_ts` on `key` may proceed:
+/// `Ok(true)` to write, `Ok(false)` when this transaction already did (an
+/// idempotent retry), or the conflict.
+fn check_write(engine: &dyn Engine, key: &[u8], start_ts: Timestamp) -> TxnResult<bool> {
+    if let Some(lock) = load_lock(engine, key)? {
+        if lock.start_ts == start_ts {
+            return Ok(Ok(false));
+        }
+        return Ok(Err(TxnConflict::Locked(lock.info(key))));
+    }
+    let records = records_since(engine, key, start_ts)?;
+    // Our own record first: a retried request after our commit (or rollback)
+    // must get the same answer even if others have written since.
+    if let Some((_, rec)) = records.iter().find(|(_, r)| r.start_ts == start_ts) {
+        return Ok(match rec.kind {
+            WriteKind::Rollback => Err(TxnConflict::Aborted { key: key.to_vec() }),
+            _ => Ok(false),
+        });
+    }
+    match records.into_iter().find(|(_, r)| r.kind.is_version()) {
+        Some((commit_ts, _)) => Ok(Err(TxnConflict::WriteConflict {
+            key: key.to_vec(),
+            commit_ts,
+        })),
+        None => Ok(Ok(true)),
+    }
+}
+
+/// Phase one: locks every key of `mutations` for the transaction `start_ts`
+/// and stores the values in the data CF. Fails, writing nothing, on another
+/// transaction's lock or on a write committed at or after `start_ts`.
+pub fn prewrite(
+    engine: &dyn Engine,
+    batch: &mut Batch,
+    mutations: &[Mutation],
+    primary: &[u8],
+    start_ts: Timestamp,
+    ttl_ms: u64,
+) -> TxnResult<()> {
+    let mut out = Batch::new();
+    for m in mutations {
+        let key = m.key();
+        match check_write(engine, key, start_ts)? {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(c) => return Ok(Err(c)),
+        }
+        let op = match m {
+            Mutation::Put { value, .. } => {
+                out.put(Cf::Data, mvcc_key(key, start_ts), value.clone());
+                LockOp::Put
+            }
+            Mutation::Delete { .. } => LockOp::Delete,
+        };
+        let lock = Lock {
+            primary: primary.to_vec(),
+            start_ts,
+            ttl_ms,
+            op,
+        };
+        out.put(Cf::Lock, lock_key(key), bincode::serialize(&lock)?);
+    }
+    batch.append(&mut out);
+    Ok(Ok(()))
+}
+
+/// The one-phase fast path: when every write of a transaction falls in one
+/// range, checks exactly what prewrite would and writes the committed
+/// versions at `commit_ts` directly, in the same batch.
+pub fn commit_one_phase(
+    engine: &dyn Engine,
+    batch: &mut Batch,
+    mutations: &[Mutation],
+    start_ts: Timestamp,
+    commit_ts: Timestamp,
+) -> TxnResult<()> {
+    if commit_ts <= start_ts {
+        return Err(bad_commit_ts(start_ts, commit_ts));
+    }
+    let mut out = Batch::new();
+    for m in mutations {
+        let key = m.key();
+        match check_write(engine, key, start_ts)? {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(c) => return Ok(Err(c)),
+        }
+        let kind = match m {
+            Mutation::Put { value, .. } => {
+                out.put(Cf::Data, mvcc_key(key, start_ts), value.clone());
+                WriteKind::PutData
+            }
+            Mutation::Delete { .. } => WriteKind::Delete,
+        };
+        let rec = WriteRecord { kind, start_ts };
+        out.put(
+            Cf::Write,
+            mvcc_key(key, commit_ts),
+            bincode::serialize(&rec)?,
+        );
+    }
+    batch.append(&mut out);
+    Ok(Ok(()))
+}
+
+fn bad_commit_ts(start_ts: Timestamp, commit_ts: Timestamp) -> StorageError {
+    // Not a storage failure, but a coordinator bug that must not be applied;
+    // the Raft layer validates commands before proposing so this is unreachable
+    // from the network.
+    StorageError::Codec(format!(
+        "commit timestamp {commit_ts} is not after start timestamp {start_ts}"
+    ))
+}
+
+/// Phase two on some keys: turns the transaction's locks into versions at
+/// `commit_ts`. Committing the primary is the commit point. Idempotent: a
+/// key already committed by this transaction is skipped; a key whose lock
+/// is gone without a commit record means the transaction was rolled back.
+pub fn commit(
+    engine: &dyn Engine,
+    batch: &mut Batch,
+    keys: &[Vec<u8>],
+    start_ts: Timestamp,
+    commit_ts: Timestamp,
+) -> TxnResult<()> {
+    if commit_ts <= start_ts {
+        return Err(bad_commit_ts(start_ts, commit_ts));
+    }
+    let mut out = Batch::new();
+    for key in keys {
+        match load_lock(engine, key)? {
+            Some(lock) if lock.start_ts == start_ts => {
+                let kind = match lock.op {
+                    LockOp::Put => WriteKind::PutData,
+                    LockOp::Delete => WriteKind::Delete,
+                };
+                let rec = WriteRecord { kind, start_ts };
+                out.put(
+                    Cf::Write,
+                    mvcc_key(key, commit_ts),
+                    bincode::serialize(&rec)?,
+                );
+                out.delete(Cf::Lock, lock_key(key));
+            }
+            _ => match own_record(engine, key, start_ts)? {
+                Some((_, rec)) if rec.kind.is_version() => {}
+                _ => return Ok(Err(TxnConflict::Aborted { key: key.clone() })),
+            },
+        }
+    }
+    batch.append(&mut out);
+    Ok(Ok(()))
+}
+
+/// Rolls the transaction back on `key`: removes its lock and value and
+/// leaves a rollback marker so that a late prewrite is refused.
+fn rollback_key(
+    engine: &dyn Engine,
+    out: &mut Batch,
+    key: &[u8],
+    start_ts: Timestamp,
+) -> TxnResult<()> {
+    match load_lock(engine, key)? {
+        Some(lock) if lock.start_ts == start_ts => {
+            out.delete(Cf::Lock, lock_key(key));
+            out.delete(Cf::Data, mvcc_key(key, start_ts));
+        }
+        _ => match own_record(engine, key, start_ts)? {
+            Some((_, rec)) if rec.kind == WriteKind::Rollback => return Ok(Ok(())),
+            Some((commit_ts, _)) => {
+                return Ok(Err(TxnConflict::AlreadyCommitted {
+                    key: key.to_vec(),
+                    commit_ts,
+                }))
+            }
+            None => {}
+        },
+    }
+    let marker = WriteRecord {
+        kind: WriteKind::Rollback,
+        start_ts,
+    };
+    out.put(
+        Cf::Write,
+        mvcc_key(key, start_ts),
+        bincode::serialize(&marker)?,
+    );
+    Ok(Ok(()))
+}
+
+/// Rolls the transaction `start_ts` back on `keys`. Refused (writing
+/// nothing) if any of them already committed.
+pub fn rollback(
+    engine: &dyn Engine,
+    batch: &mut Batch,
+    keys: &[Vec<u8>],
+    start_ts: Timestamp,
+) -> TxnResult<()> {
+    let mut out = Batch::new();
+    for key in keys {
+        if let Err(c) = rollback_key(engine, &mut out, key, start_ts)? {
+            return Ok(Err(c));
+        }
+    }
+    batch.append(&mut out);
+    Ok(Ok(()))
+}
+
+/// Decides the fate of the transaction `start_ts` from its primary key.
+///
+/// * primary committed → `Committed`; rolled back → `RolledBack`;
+/// * primary locked and its TTL expired at `now` → rolls it back;
+/// * primary locked and alive → `Locked`;
+/// * primary neither locked nor committed: the prewrite of the primary has
+///   not happened (or was lost). If `rollback_if_missing` (the caller found
+///   an expired secondary lock), a rollback marker is written so the primary
+///   can never be prewritten later; otherwise the owner may still be on its
+///   way and the answer is `Locked`.
+pub fn check_txn_status(
+    engine: &dyn Engine,
+    batch: &mut Batch,
+    primary: &[u8],
+    start_ts: Timestamp,
+    now: Timestamp,
+    rollback_if_missing: bool,
+) -> TxnResult<TxnStatus> {
+    if let Some(lock) = load_lock(engine, primary)? {
+        if lock.start_ts == start_ts {
+            if !lock.info(primary).expired_at(now) {
+                return Ok(Ok(TxnStatus::Locked {
+                    ttl_ms: lock.ttl_ms,
+                }));
+            }
+            return Ok(
+                rollback_key(engine, batch, primary, start_ts)?.map(|()| TxnStatus::RolledBack)
+            );
+        }
+    }
+    match own_record(engine, primary, start_ts)? {
+        Some((_, rec)) if rec.kind == WriteKind::Rollback => Ok(Ok(TxnStatus::RolledBack)),
+        Some((commit_ts, _)) => Ok(Ok(TxnStatus::Committed { commit_ts })),
+        None if rollback_if_missing => {
+            Ok(rollback_key(engine, batch, primary, start_ts)?.map(|()| TxnStatus::RolledBack))
+        }
+        None => Ok(Ok(TxnStatus::Locked { ttl_ms: 0 })),
+    }
+}
+
+/// What a serializable transaction read: single keys and scanned spans.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadSet {
+    pub keys: Vec<Vec<u8>>,
+    /// `[start, end)` spans; `None` is unbounded.
+    pub spans: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl ReadSet {
+    /// Whether nothing was read.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.spans.is_empty()
+    }
+}
+
+/// Serializable validation: fails if a version committed in
+/// `(start_ts, commit_ts]` or another transaction's lock is on anything in
+/// `reads`. Reads the engine only.
+///
+/// Cost: every version and lock in the scanned spans is visited once, so
+/// validating a scan costs about as much as the scan itself.
+pub fn validate_reads(
+    engine: &dyn Engine,
+    reads: &ReadSet,
+    start_ts: Timestamp,
+    commit_ts: Timestamp,
+) -> TxnResult<()> {
+    let foreign = |l: &Lock| l.start_ts != start_ts;
+    for key in &reads.keys {
+        if let Some(lock) = load_lock(engine, key)? {
+            if foreign(&lock) {
+                return Ok(Err(TxnConflict::ReadConflict { key: key.clone() }));
+            }
+        }
+        for (ts, rec) in records_since(engine, key, Timestamp(start_ts.0.saturating_add(1)))? {
+            if ts <= commit_ts && rec.kind.is_version() && rec.start_ts != start_ts {
+                return Ok(Err(TxnConflict::ReadConflict { key: key.clone() }));
+            }
+        }
+    }
+    for (start, end) in &reads.spans {
+        if let Some(info) = first_lock_in(engine, start, end.as_deref(), foreign)? {
+            return Ok(Err(TxnConflict::ReadConflict { key: info.key }));
+        }
+        let (s, e) = mvcc::mvcc_span(start, end.as_deref());
+        let mut conflict = None;
+        let mut err = None;
+        engine.visit(
+            Cf::Write,
+            &s,
+            e.as_deref(),
+            &mut |k, v| match decode_mvcc_key(k)
+                .and_then(|(key, ts)| Ok((key, ts, decode_record(v)?)))
+            {
+                Ok((key, ts, rec)) => {
+                    if ts > start_ts
+                        && ts <= commit_ts
+                        && rec.kind.is_version()
+                        && rec.start_ts != start_ts
+                    {
+                        conflict = Some(key);
+                        return false;
+                    }
+                    true
+                }
+                Err(e) => {
+                    err = Some(e);
+                    false
+                }
+            },
+        )?;
+        if let Some(e) = err {
+            return Err(e);
+        }
+        if let Some(key) = conflict {
+            return Ok(Err(TxnConflict::ReadConflict { key }));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// One deletion garbage collection asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GcDeletion {
+    pub cf: Cf,
+    pub key: Vec<u8>,
+}
+
+/// Plans garbage collection of `[start, end)` below `safe_point`: for each
+/// key, the newest version at or below the safe point is kept (dropped too if
+/// it is a tombstone); every older version, its value and every rollback
+/// marker at or below the safe point go. Reads the engine only; returns at
+/// most about `budget` deletions and the key to resume from (`None` when the
+/// span is done). Locks are never touched: they are resolved by readers.
+pub fn plan_gc(
+    engine: &dyn Engine,
+    start: &[u8],
+    end: Option<&[u8]>,
+    safe_point: Timestamp,
+    budget: usize,
+) -> Result<(Vec<GcDeletion>, Option<Vec<u8>>)> {
+    let (s, e) = mvcc::mvcc_span(start, end);
+    let mut out = Vec::new();
+    let mut current: Option<Vec<u8>> = None;
+    // Whether the current key's newest version at or below the safe point was seen.
+    let mut kept = false;
+    let mut resume = None;
+    let mut err = None;
+    engine.visit(Cf::Write, &s, e.as_deref(), &mut |k, v| {
+        let mut step = || -> Result<bool> {
+            let (key, ts) = decode_mvcc_key(k)?;
+            if current.as_deref() != Some(key.as_slice()) {
+                if out.len() >= budget {
+                    resume = Some(key);
+                    return Ok(false);
+                }
+                current = Some(key.clone());
+                kept = false;
+            }
+            if ts > safe_point {
+                return Ok(true);
+            }
+            let rec = decode_record(v)?;
+            let drop_record = match rec.kind {
+                WriteKind::Rollback => true,
+                WriteKind::Delete => {
+                    kept = true;
+                    true
+                }
+                WriteKind::Put(_) | WriteKind::PutData => {
+                    let older = kept;
+                    kept = true;
+                    older
+                }
+            };
+            if drop_record {
+                out.push(GcDeletion {
+                    cf: Cf::Write,
+                    key: k.to_vec(),
+                });
+                if rec.kind == WriteKind::PutData {
+                    out.push(GcDeletion {
+                        cf: Cf::Data,
+                        key: mvcc_key(&key, rec.start_ts),
+                    });
+                }
+            }
+            Ok(true)
+        };
+        step().unwrap_or_else(|e| {
+            err = Some(e);
+            false
+        })
+    })?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok((out, resume)),
+    }
+}
+
+/// Applies planned deletions.
+pub fn apply_gc(batch: &mut Batch, deletions: &[GcDeletion]) {
+    for d in deletions {
+        batch.delete(d.cf, d.key.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests;

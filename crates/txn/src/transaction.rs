@@ -1,0 +1,700 @@
+//! One transaction: reads at its start timestamp, buffered writes, and the
+//! commit protocol.
+//!
+//! ```text
+//!   begin        start_ts ← oracle
+//!   get / scan   read at start_ts (resolving locks); remember keys and spans
+//!   put / delete buffer in memory
+//!   commit       one range?  commit_ts ← oracle; validate other ranges' reads;
+//!                            CommitOnePhase (validates this range's reads and
+//!                            writes the versions in one Raft entry)
+//!                otherwise   prewrite every range in parallel (primary = first key)
+//!                            commit_ts ← oracle
+//!                            validate reads (SERIALIZABLE)
+//!                            commit the primary          ← the commit point
+//!                            commit the secondaries in the background
+//! ```
+//!
+//! Any failure before the commit point rolls back what was prewritten; a
+//! coordinator that dies leaves locks that readers resolve through the
+//! primary (see `resolver`).
+
+use crate::client::{Isolation, TxnClient};
+use crate::error::TxnError;
+use crate::resolver::Resolution;
+use rangedb_common::keys::next_key;
+use rangedb_common::{KvError, LockInfo, Mutation, RangeDescriptor, Timestamp, TxnConflict};
+use rangedb_kv::client::SCAN_CHUNK;
+use rangedb_kv::{RangeRequest, RangeResponse, ReadSet, TxnCommand};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Where a coordinator may stop dead, for tests of crash recovery: the
+/// commit returns at that point as if the process had been killed, leaving
+/// whatever it wrote so far for others to resolve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// After prewriting only the first range's keys (the primary's range).
+    DuringPrewrite,
+    /// After every prewrite, before the commit timestamp is taken.
+    AfterPrewrite,
+    /// After committing the primary, before any secondary.
+    AfterPrimaryCommit,
+    /// After a failed prewrite, having rolled back only the first range.
+    DuringRollback,
+}
+
+/// A running transaction. Dropping it without `commit` or `rollback` leaves
+/// no locks (nothing is written before commit) but its start timestamp stays
+/// registered only until the drop.
+pub struct Transaction {
+    client: Arc<TxnClient>,
+    start_ts: Timestamp,
+    isolation: Isolation,
+    /// Buffered writes: `Some(value)` puts, `None` deletes.
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    reads: ReadSet,
+    finished: bool,
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        self.client.unregister(self.start_ts);
+    }
+}
+
+/// The span `[start, end)` cut at range boundaries, with each piece's range.
+type SpanPieces = Vec<(RangeDescriptor, Vec<u8>, Option<Vec<u8>>)>;
+
+impl Transaction {
+    pub(crate) fn new(client: Arc<TxnClient>, start_ts: Timestamp, isolation: Isolation) -> Self {
+        client.register(start_ts);
+        Self {
+            client,
+            start_ts,
+            isolation,
+            writes: BTreeMap::new(),
+            reads: ReadSet::default(),
+            finished: false,
+        }
+    }
+
+    /// The snapshot this transaction reads.
+    pub fn start_ts(&self) -> Timestamp {
+        self.start_ts
+    }
+
+    /// The isolation level.
+    pub fn isolation(&self) -> Isolation {
+        self.isolation
+    }
+
+    /// Whether the transaction has buffered writes.
+    pub fn has_writes(&self) -> bool {
+        !self.writes.is_empty()
+    }
+
+    fn check_open(&self) -> Result<(), TxnError> {
+        if self.finished {
+            return Err(TxnError::Finished);
+        }
+        Ok(())
+    }
+
+    fn tracks_reads(&self) -> bool {
+        self.isolation == Isolation::Serializable
+    }
+
+    /// Waits out or clears `lock`; errors once `deadline` passes.
+    async fn wait_for_lock(
+        &self,
+        lock: &LockInfo,
+        started: Instant,
+        patience: Duration,
+        backoff: &mut Duration,
+    ) -> Result<(), TxnError> {
+        if self.client.resolve(lock).await? == Resolution::Cleared {
+            return Ok(());
+        }
+        if started.elapsed() >= patience {
+            return Err(TxnError::Retryable(TxnConflict::Locked(lock.clone())));
+        }
+        tokio::time::sleep(*backoff).await;
+        *backoff = (*backoff * 2).min(Duration::from_millis(200));
+        Ok(())
+    }
+
+    /// Reads `key` as of the start timestamp (or the transaction's own write).
+    pub async fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxnError> {
+        self.check_open()?;
+        if let Some(v) = self.writes.get(key) {
+            return Ok(v.clone());
+        }
+        let ts = self.start_ts;
+        let started = Instant::now();
+        let mut backoff = Duration::from_millis(5);
+        let value = loop {
+            let r = self
+                .client
+                .kv
+                .route(key, |_| RangeRequest::TxnGet {
+                    key: key.to_vec(),
+                    ts,
+                })
+                .await;
+            match r {
+                Ok((_, RangeResponse::Value(v))) => break v,
+                Ok((_, other)) => {
+                    return Err(TxnError::Kv(KvError::Internal(format!(
+                        "unexpected answer to a read: {other:?}"
+                    ))))
+                }
+                Err(KvError::Txn(TxnConflict::Locked(lock))) => {
+                    let patience = self.client.config.reader_lock_wait;
+                    self.wait_for_lock(&lock, started, patience, &mut backoff)
+                        .await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if self.tracks_reads() {
+            self.reads.keys.push(key.to_vec());
+        }
+        Ok(value)
+    }
+
+    /// Up to `limit` live keys of `[start, end)` as of the start timestamp,
+    /// with the transaction's own writes applied, in key order. Fetched range
+    /// by range in bounded chunks.
+    pub async fn scan(
+        &mut self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxnError> {
+        self.check_open()?;
+        let mut out: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut cursor = start.to_vec();
+        // Where the keys this scan has looked at end (exclusive); None = unbounded.
+        let covered_end: Option<Vec<u8>>;
+        loop {
+            if out.len() >= limit {
+                covered_end = out.last().map(|(k, _)| next_key(k));
+                break;
+            }
+            if end.is_some_and(|e| cursor.as_slice() >= e) {
+                covered_end = end.map(|e| e.to_vec());
+                break;
+            }
+            let want = SCAN_CHUNK.min((limit - out.len()).max(1) as u32);
+            let (rows, range_end) = self.fetch_chunk(&cursor, end, want).await?;
+            let full = rows.len() as u32 == want;
+            // The chunk covers [cursor, chunk_end).
+            let chunk_end: Option<Vec<u8>> = if full {
+                rows.last().map(|(k, _)| next_key(k))
+            } else {
+                match (range_end, end) {
+                    (Some(r), Some(e)) => Some(r.min(e.to_vec())),
+                    (Some(r), None) => Some(r),
+                    (None, e) => e.map(|e| e.to_vec()),
+                }
+            };
+            self.merge_own_writes(&mut out, rows, &cursor, chunk_end.as_deref());
+            match chunk_end {
+                Some(c) => cursor = c,
+                None => {
+                    covered_end = None;
+                    break;
+                }
+            }
+        }
+        out.truncate(limit);
+        // Rows past the limit were looked at but not returned: the read
+        // depends only on keys up to the last row returned.
+        let covered_end = match out.last() {
+            Some((k, _)) if out.len() >= limit => Some(next_key(k)),
+            _ => covered_end,
+        };
+        if self.tracks_reads() {
+            self.reads.spans.push((start.to_vec(), covered_end));
+        }
+        Ok(out)
+    }
+
+    /// One chunk of a transactional scan from the range holding `cursor`.
+    async fn fetch_chunk(
+        &self,
+        cursor: &[u8],
+        end: Option<&[u8]>,
+        want: u32,
+    ) -> Result<(Vec<(Vec<u8>, Vec<u8>)>, Option<Vec<u8>>), TxnError> {
+        let ts = self.start_ts;
+        let started = Instant::now();
+        let mut backoff = Duration::from_millis(5);
+        loop {
+            let r = self
+                .client
+                .kv
+                .route(cursor, |_| RangeRequest::TxnScan {
+                    start: cursor.to_vec(),
+                    end: end.map(|e| e.to_vec()),
+                    ts,
+                    limit: want,
+                })
+                .await;
+            match r {
+                Ok((_, RangeResponse::Rows { rows, range_end })) => return Ok((rows, range_end)),
+                Ok((_, other)) => {
+                    return Err(TxnError::Kv(KvError::Internal(format!(
+                        "unexpected answer to a scan: {other:?}"
+                    ))))
+                }
+                Err(KvError::Txn(TxnConflict::Locked(lock))) => {
+                    let patience = self.client.config.reader_lock_wait;
+                    self.wait_for_lock(&lock, started, patience, &mut backoff)
+                        .await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Appends `rows` (the cluster's view of `[from, to)`) to `out` with this
+    /// transaction's buffered writes in that span applied.
+    fn merge_own_writes(
+        &self,
+        out: &mut Vec<(Vec<u8>, Vec<u8>)>,
+        rows: Vec<(Vec<u8>, Vec<u8>)>,
+        from: &[u8],
+        to: Option<&[u8]>,
+    ) {
+        let upper = match to {
+            Some(t) => std::ops::Bound::Excluded(t.to_vec()),
+            None => std::ops::Bound::Unbounded,
+        };
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = rows.into_iter().collect();
+        for (k, w) in self
+            .writes
+            .range((std::ops::Bound::Included(from.to_vec()), upper))
+        {
+            match w {
+                Some(v) => {
+                    merged.insert(k.clone(), v.clone());
+                }
+                None => {
+                    merged.remove(k);
+                }
+            }
+        }
+        out.extend(merged);
+    }
+
+    /// Buffers a write of `key`.
+    pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<(), TxnError> {
+        self.check_open()?;
+        self.writes.insert(key.to_vec(), Some(value.to_vec()));
+        Ok(())
+    }
+
+    /// Buffers a delete of `key`.
+    pub fn delete(&mut self, key: &[u8]) -> Result<(), TxnError> {
+        self.check_open()?;
+        self.writes.insert(key.to_vec(), None);
+        Ok(())
+    }
+
+    /// Abandons the transaction. Nothing was written before commit, so
+    /// there is nothing to undo in the cluster.
+    pub async fn rollback(mut self) {
+        self.finished = true;
+    }
+
+    /// Commits; returns the commit timestamp (the start timestamp for a
+    /// read-only transaction, which never aborts for validation).
+    pub async fn commit(self) -> Result<Timestamp, TxnError> {
+        self.commit_inner(None).await
+    }
+
+    /// Commits but stops dead at `point`, as a crashed coordinator would.
+    /// For tests of recovery; returns the commit timestamp if one was taken.
+    #[doc(hidden)]
+    pub async fn commit_and_crash_at(self, point: CrashPoint) -> Result<Timestamp, TxnError> {
+        self.commit_inner(Some(point)).await
+    }
+
+    async fn commit_inner(mut self, crash: Option<CrashPoint>) -> Result<Timestamp, TxnError> {
+        self.check_open()?;
+        self.finished = true;
+        if self.writes.is_empty() {
+            return Ok(self.start_ts);
+        }
+        let started = Instant::now();
+        let mutations: Vec<Mutation> = std::mem::take(&mut self.writes)
+            .into_iter()
+            .map(|(key, v)| match v {
+                Some(value) => Mutation::Put { key, value },
+                None => Mutation::Delete { key },
+            })
+            .collect();
+        let one_phase = match self.single_range(&mutations).await? {
+            Some(desc) if crash.is_none() => self.commit_one_phase(&desc, &mutations).await,
+            _ => Ok(None),
+        };
+        let result = match one_phase {
+            Ok(Some(ts)) => Ok(ts),
+            Ok(None) => self.commit_two_phase(mutations, crash).await,
+            Err(e) => Err(e),
+        };
+        metrics::histogram!("rangedb_txn_commit_seconds").record(started.elapsed().as_secs_f64());
+        match &result {
+            Ok(_) => metrics::counter!("rangedb_txn_commits_total").increment(1),
+            Err(_) => metrics::counter!("rangedb_txn_aborts_total").increment(1),
+        }
+        result
+    }
+
+    /// The range holding every mutation, if there is one.
+    async fn single_range(
+        &self,
+        mutations: &[Mutation],
+    ) -> Result<Option<RangeDescriptor>, TxnError> {
+        let kv = &self.client.kv;
+        let Some(first) = mutations.first() else {
+            return Ok(None);
+        };
+        let desc = kv.range_of(first.key()).await?;
+        Ok(mutations
+            .iter()
+            .all(|m| desc.contains(m.key()))
+            .then_some(desc))
+    }
+
+    /// The read set cut into per-range pieces.
+    async fn reads_by_range(&self) -> Result<Vec<(RangeDescriptor, ReadSet)>, TxnError> {
+        let kv = &self.client.kv;
+        let mut out: Vec<(RangeDescriptor, ReadSet)> = Vec::new();
+        fn slot(out: &mut Vec<(RangeDescriptor, ReadSet)>, d: RangeDescriptor) -> &mut ReadSet {
+            let i = match out.iter().position(|(x, _)| x.range_id == d.range_id) {
+                Some(i) => i,
+                None => {
+                    out.push((d, ReadSet::default()));
+                    out.len() - 1
+                }
+            };
+            &mut out[i].1
+        }
+        for key in &self.reads.keys {
+            let d = kv.range_of(key).await?;
+            slot(&mut out, d).keys.push(key.clone());
+        }
+        for (start, end) in &self.reads.spans {
+            for (d, s, e) in self.span_pieces(start, end.as_deref()).await? {
+                slot(&mut out, d).spans.push((s, e));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn span_pieces(&self, start: &[u8], end: Option<&[u8]>) -> Result<SpanPieces, TxnError> {
+        let kv = &self.client.kv;
+        let mut pieces = Vec::new();
+        let mut cursor = start.to_vec();
+        loop {
+            if end.is_some_and(|e| cursor.as_slice() >= e) {
+                return Ok(pieces);
+            }
+            let d = kv.range_of(&cursor).await?;
+            let piece_end = match (d.end_key.clone(), end) {
+                (Some(r), Some(e)) => Some(r.min(e.to_vec())),
+                (Some(r), None) => Some(r),
+                (None, e) => e.map(|e| e.to_vec()),
+            };
+            pieces.push((d, cursor.clone(), piece_end.clone()));
+            match piece_end {
+                Some(p) => cursor = p,
+                None => return Ok(pieces),
+            }
+        }
+    }
+
+    /// Validates the read set against `(start_ts, commit_ts]` on every
+    /// range it touches, in parallel.
+    async fn validate(&self, commit_ts: Timestamp) -> Result<(), TxnError> {
+        if !self.tracks_reads() || self.reads.is_empty() {
+            return Ok(());
+        }
+        let pieces = self.reads_by_range().await?;
+        let start_ts = self.start_ts;
+        let kv = &self.client.kv;
+        let checks = pieces.into_iter().map(|(d, reads)| async move {
+            let req = RangeRequest::ValidateReads {
+                reads,
+                start_ts,
+                commit_ts,
+            };
+            // A split since the read only narrows the range: re-cut and retry.
+            match kv.send_to(&d, &req).await {
+                Err(KvError::KeyOutsideRange { .. } | KvError::RangeNotFound { .. }) => {
+                    Err(TxnError::Retryable(TxnConflict::ReadConflict {
+                        key: d.start_key.clone(),
+                    }))
+                }
+                Err(e) => Err(TxnError::from(e)),
+                Ok(_) => Ok(()),
+            }
+        });
+        for r in futures::future::join_all(checks).await {
+            r?;
+        }
+        Ok(())
+    }
+
+    /// The fast path: all writes (and, for SERIALIZABLE, all reads) in one
+    /// range, committed by one Raft entry whose commit timestamp the range's
+    /// leader takes while it latches the keys. Returns `None` (nothing was
+    /// written) when the transaction does not qualify after all.
+    async fn commit_one_phase(
+        &self,
+        desc: &RangeDescriptor,
+        mutations: &[Mutation],
+    ) -> Result<Option<Timestamp>, TxnError> {
+        let kv = &self.client.kv;
+        let mut reads = ReadSet::default();
+        if self.tracks_reads() {
+            for (d, r) in self.reads_by_range().await? {
+                if d.range_id != desc.range_id {
+                    // Reads elsewhere would have to be validated against a
+                    // commit timestamp that does not exist yet.
+                    return Ok(None);
+                }
+                reads = r;
+            }
+        }
+        let req = RangeRequest::CommitOnePhase {
+            mutations: mutations.to_vec(),
+            reads,
+            start_ts: self.start_ts,
+        };
+        let started = Instant::now();
+        let mut backoff = Duration::from_millis(10);
+        loop {
+            match kv.send_to(desc, &req).await {
+                Ok(RangeResponse::Committed(ts)) => {
+                    metrics::counter!("rangedb_txn_one_phase_commits_total").increment(1);
+                    return Ok(Some(ts));
+                }
+                Ok(other) => {
+                    return Err(TxnError::Kv(KvError::Internal(format!(
+                        "unexpected answer to a one-phase commit: {other:?}"
+                    ))))
+                }
+                // The range split or moved: nothing was applied.
+                Err(KvError::KeyOutsideRange { .. } | KvError::RangeNotFound { .. }) => {
+                    return Ok(None);
+                }
+                Err(KvError::Txn(TxnConflict::Locked(lock))) => {
+                    let patience = self.client.config.writer_lock_wait;
+                    self.wait_for_lock(&lock, started, patience, &mut backoff)
+                        .await?;
+                }
+                // Retrying is safe: a one-phase commit that applied is
+                // recognised by its own records and answers the same.
+                Err(e) if e.is_retryable() && started.elapsed() < Duration::from_secs(20) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(300));
+                }
+                Err(e) if e.is_retryable() => {
+                    return Err(TxnError::CommitUnknown(e.to_string()));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn ttl_ms(&self) -> u64 {
+        // The TTL counts from the start timestamp's physical time; extend it
+        // by however long the transaction has run so a lock is never born expired.
+        let now = Timestamp::from_wall_clock().physical_ms();
+        let ran = now.saturating_sub(self.start_ts.physical_ms());
+        ran + self.client.config.lock_ttl.as_millis() as u64
+    }
+
+    /// Prewrites `mutations` (all ranges in parallel), waiting out or
+    /// clearing locks in the way for a bounded time.
+    async fn prewrite(&self, mutations: &[Mutation], primary: &[u8]) -> Result<(), TxnError> {
+        let kv = &self.client.kv;
+        let started = Instant::now();
+        let mut backoff = Duration::from_millis(5);
+        loop {
+            let cmd_primary = primary.to_vec();
+            let (start_ts, ttl_ms) = (self.start_ts, self.ttl_ms());
+            let r = kv
+                .route_grouped(
+                    mutations.to_vec(),
+                    |m: &Mutation| m.key(),
+                    |_, ms| {
+                        RangeRequest::Txn(TxnCommand::Prewrite {
+                            mutations: ms,
+                            primary: cmd_primary.clone(),
+                            start_ts,
+                            ttl_ms,
+                        })
+                    },
+                )
+                .await;
+            match r {
+                Ok(_) => return Ok(()),
+                Err(KvError::Txn(TxnConflict::Locked(lock))) => {
+                    let patience = self.client.config.writer_lock_wait;
+                    self.wait_for_lock(&lock, started, patience, &mut backoff)
+                        .await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Removes this transaction's locks from `keys` (idempotent).
+    async fn rollback_keys(&self, keys: Vec<Vec<u8>>) -> Result<(), TxnError> {
+        let start_ts = self.start_ts;
+        self.client
+            .kv
+            .route_grouped(
+                keys,
+                |k: &Vec<u8>| k.as_slice(),
+                |_, ks| RangeRequest::Txn(TxnCommand::Rollback { keys: ks, start_ts }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn commit_two_phase(
+        &self,
+        mutations: Vec<Mutation>,
+        crash: Option<CrashPoint>,
+    ) -> Result<Timestamp, TxnError> {
+        let kv = self.client.kv.clone();
+        let primary = mutations[0].key().to_vec();
+        let all_keys: Vec<Vec<u8>> = mutations.iter().map(|m| m.key().to_vec()).collect();
+
+        if crash == Some(CrashPoint::DuringPrewrite) {
+            let desc = kv.range_of(&primary).await?;
+            let first: Vec<Mutation> = mutations
+                .iter()
+                .filter(|m| desc.contains(m.key()))
+                .cloned()
+                .collect();
+            self.prewrite(&first, &primary).await?;
+            return Err(crashed());
+        }
+        if let Err(e) = self.prewrite(&mutations, &primary).await {
+            if crash == Some(CrashPoint::DuringRollback) {
+                let desc = kv.range_of(&primary).await?;
+                let first: Vec<Vec<u8>> = all_keys
+                    .iter()
+                    .filter(|k| desc.contains(k))
+                    .cloned()
+                    .collect();
+                self.rollback_keys(first).await?;
+                return Err(crashed());
+            }
+            // Best effort: whatever stays locked is resolved by others after the TTL.
+            if let Err(rb) = self.rollback_keys(all_keys).await {
+                tracing::debug!("rollback after failed prewrite: {rb}");
+            }
+            return Err(e);
+        }
+        if crash == Some(CrashPoint::AfterPrewrite) {
+            return Err(crashed());
+        }
+
+        let commit_ts = kv.timestamp().await?;
+        if let Err(e) = self.validate(commit_ts).await {
+            if let Err(rb) = self.rollback_keys(all_keys).await {
+                tracing::debug!("rollback after failed validation: {rb}");
+            }
+            return Err(e);
+        }
+
+        // The commit point.
+        let start_ts = self.start_ts;
+        let commit_primary = RangeRequest::Txn(TxnCommand::Commit {
+            keys: vec![primary.clone()],
+            start_ts,
+            commit_ts,
+        });
+        match kv.route(&primary, |_| commit_primary.clone()).await {
+            Ok(_) => {}
+            Err(KvError::Txn(c)) => {
+                // Rolled back by a resolver who thought us dead.
+                if let Err(rb) = self.rollback_keys(all_keys).await {
+                    tracing::debug!("rollback after refused commit: {rb}");
+                }
+                return Err(TxnError::Retryable(c));
+            }
+            Err(e) => return self.learn_outcome(&primary, commit_ts, e).await,
+        }
+        if crash == Some(CrashPoint::AfterPrimaryCommit) {
+            return Ok(commit_ts);
+        }
+
+        // Secondaries: in the background; a reader that gets there first
+        // rolls them forward from the primary.
+        let secondaries: Vec<Vec<u8>> = all_keys.into_iter().filter(|k| *k != primary).collect();
+        if !secondaries.is_empty() {
+            tokio::spawn(async move {
+                let r = kv
+                    .route_grouped(
+                        secondaries,
+                        |k: &Vec<u8>| k.as_slice(),
+                        |_, ks| {
+                            RangeRequest::Txn(TxnCommand::Commit {
+                                keys: ks,
+                                start_ts,
+                                commit_ts,
+                            })
+                        },
+                    )
+                    .await;
+                if let Err(e) = r {
+                    tracing::debug!("committing secondaries of {start_ts}: {e}");
+                }
+            });
+        }
+        Ok(commit_ts)
+    }
+
+    /// The primary's commit failed without an answer: ask the primary what
+    /// happened (without rolling anything back).
+    async fn learn_outcome(
+        &self,
+        primary: &[u8],
+        commit_ts: Timestamp,
+        cause: KvError,
+    ) -> Result<Timestamp, TxnError> {
+        let lock = LockInfo {
+            key: primary.to_vec(),
+            primary: primary.to_vec(),
+            start_ts: self.start_ts,
+            ttl_ms: u64::MAX,
+        };
+        match self.client.check_status(&lock).await {
+            Ok(rangedb_common::TxnStatus::Committed { commit_ts: c }) if c == commit_ts => {
+                Ok(commit_ts)
+            }
+            Ok(rangedb_common::TxnStatus::RolledBack) => {
+                Err(TxnError::Retryable(TxnConflict::Aborted {
+                    key: primary.to_vec(),
+                }))
+            }
+            _ => Err(TxnError::CommitUnknown(cause.to_string())),
+        }
+    }
+}
+
+fn crashed() -> TxnError {
+    TxnError::Kv(KvError::Unavailable(
+        "coordinator crashed (test crash point)".into(),
+    ))
+}
