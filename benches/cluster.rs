@@ -79,6 +79,21 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     let remote = RemoteNode::new(&nodes[1].rpc_addr.to_string());
+    // The keys read below, whatever the write benches managed to write (in
+    // test mode each bench runs only once).
+    rt.block_on(async {
+        for i in 1..=1000u64 {
+            let op = WriteOp::Put {
+                key: format!("bench/{i:012}").into_bytes(),
+                value: vec![b'v'; 100],
+                ts: Timestamp(i),
+            };
+            leader
+                .propose(Command::Write { ops: vec![op] })
+                .await
+                .expect("load read keys");
+        }
+    });
     let mut g = c.benchmark_group("kv_read");
     g.sample_size(30).measurement_time(Duration::from_secs(6));
     let mut i = 0u64;

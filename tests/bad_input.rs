@@ -299,6 +299,61 @@ async fn bad_input_is_rejected_and_nodes_stay_up() {
         "split at the range's own start key should be InvalidRequest: {bad_split:?}"
     );
 
+    // (g) Transactional requests that can never be valid are refused (and
+    // never stop a node). They go to range 2's leader.
+    let leader = cluster.wait_leader_of(2, Duration::from_secs(10)).await;
+    let mut to_leader = pool.client(&cluster.rpc_addr(leader)).expect("grpc client");
+    let bad_txn: Vec<(&str, rangedb_kv::RangeRequest)> = vec![
+        (
+            "commit_ts before start_ts",
+            rangedb_kv::RangeRequest::Txn(rangedb_kv::TxnCommand::Commit {
+                keys: vec![b"a".to_vec()],
+                start_ts: Timestamp(20),
+                commit_ts: Timestamp(10),
+            }),
+        ),
+        (
+            "client-chosen one-phase commit timestamp",
+            rangedb_kv::RangeRequest::Txn(rangedb_kv::TxnCommand::CommitOnePhase {
+                mutations: vec![rangedb_common::Mutation::Delete { key: b"a".to_vec() }],
+                reads: Default::default(),
+                start_ts: Timestamp(1),
+                commit_ts: Timestamp(2),
+            }),
+        ),
+        (
+            "garbage collection from the network",
+            rangedb_kv::RangeRequest::Txn(rangedb_kv::TxnCommand::Gc {
+                safe_point: Timestamp::MAX,
+                deletions: Vec::new(),
+            }),
+        ),
+        (
+            "empty one-phase commit",
+            rangedb_kv::RangeRequest::CommitOnePhase {
+                mutations: Vec::new(),
+                reads: Default::default(),
+                start_ts: Timestamp(1),
+            },
+        ),
+    ];
+    for (what, req) in bad_txn {
+        let reply = to_leader
+            .range(RangeMessage {
+                range_id: 2,
+                payload: bincode::serialize(&req).expect("encode"),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{what}: transport error {e}"))
+            .into_inner();
+        let answer: Result<rangedb_kv::RangeResponse, KvError> =
+            bincode::deserialize(&reply.data).expect("decodable answer");
+        assert!(
+            matches!(answer, Err(KvError::InvalidRequest(_))),
+            "{what}: expected InvalidRequest, got {answer:?}"
+        );
+    }
+
     // After all of it, every node still serves KV and the ranges have leaders.
     for id in cluster.ids() {
         assert_serves(&cluster, id, "all bad input").await;

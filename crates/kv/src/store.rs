@@ -331,6 +331,17 @@ impl Store {
                 "a one-phase commit's timestamp is chosen by the leader: send CommitOnePhase"
                     .into(),
             )),
+            // Deletions are planned by the leader itself; never taken from the network.
+            RangeRequest::Txn(TxnCommand::Gc { .. }) => Err(KvError::InvalidRequest(
+                "garbage collection is planned by the range's leader, not requested".into(),
+            )),
+            RangeRequest::Txn(TxnCommand::Commit {
+                start_ts,
+                commit_ts,
+                ..
+            }) if commit_ts <= start_ts => Err(KvError::InvalidRequest(format!(
+                "commit timestamp {commit_ts} is not after start timestamp {start_ts}"
+            ))),
             RangeRequest::Txn(cmd) => {
                 for k in cmd.keys() {
                     validate_key(k)?;

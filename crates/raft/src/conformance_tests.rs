@@ -266,3 +266,110 @@ async fn snapshot_carries_exactly_the_range_span_and_replaces_it() {
         Some(d)
     );
 }
+
+fn txn_entry(index: u64, cmd: crate::command::TxnCommand) -> Entry<TypeConfig> {
+    entry(index, Command::Txn(cmd))
+}
+
+fn put_m(key: &[u8], value: &[u8]) -> rangedb_common::Mutation {
+    rangedb_common::Mutation::Put {
+        key: key.to_vec(),
+        value: value.to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn transactional_commands_apply_deterministically() {
+    use crate::command::{TxnCommand, TxnOutcome};
+    use rangedb_common::TxnConflict;
+    use rangedb_storage::txn::ReadSet;
+    let engine = Arc::new(MemEngine::new());
+    let (mut sm, _rx) = bootstrapped(&engine, &desc(2, b"b", Some(b"m"))).await;
+    let one_phase =
+        |start: u64, commit: u64, key: &[u8], reads: &[&[u8]]| TxnCommand::CommitOnePhase {
+            mutations: vec![put_m(key, format!("{key:?}@{commit}").as_bytes())],
+            reads: ReadSet {
+                keys: reads.iter().map(|k| k.to_vec()).collect(),
+                spans: Vec::new(),
+            },
+            start_ts: Timestamp(start),
+            commit_ts: Timestamp(commit),
+        };
+    let r = sm
+        .apply([
+            // T1 (start 10) reads "d", writes "c" at 20.
+            txn_entry(11, one_phase(10, 20, b"c", &[b"d"])),
+            // T2 writes "d" at 30, inside T1's window if T1 were validated again.
+            txn_entry(12, one_phase(25, 30, b"d", &[])),
+            // T1's answer was lost and it is retried with a new commit
+            // timestamp: it must be recognised as committed, not re-validated.
+            txn_entry(13, one_phase(10, 40, b"c", &[b"d"])),
+            // A fresh transaction that read "d" before T2's write conflicts.
+            txn_entry(14, one_phase(22, 45, b"e", &[b"d"])),
+            // Keys outside the range are refused identically on every replica.
+            txn_entry(15, one_phase(50, 51, b"z", &[])),
+            // Commit timestamps must follow start timestamps.
+            txn_entry(
+                16,
+                TxnCommand::Commit {
+                    keys: vec![b"c".to_vec()],
+                    start_ts: Timestamp(60),
+                    commit_ts: Timestamp(60),
+                },
+            ),
+            // GC raises the threshold; a prewrite below it is refused.
+            txn_entry(
+                17,
+                TxnCommand::Gc {
+                    safe_point: Timestamp(35),
+                    deletions: Vec::new(),
+                },
+            ),
+            txn_entry(
+                18,
+                TxnCommand::Prewrite {
+                    mutations: vec![put_m(b"f", b"x")],
+                    primary: b"f".to_vec(),
+                    start_ts: Timestamp(34),
+                    ttl_ms: 1000,
+                },
+            ),
+        ])
+        .await
+        .unwrap();
+    let done = CommandResponse::Txn(Ok(TxnOutcome::Done));
+    assert_eq!(r[0], done);
+    assert_eq!(r[1], done);
+    assert_eq!(r[2], done, "a retried one-phase commit is idempotent");
+    assert_eq!(
+        r[3],
+        CommandResponse::Txn(Err(TxnConflict::ReadConflict { key: b"d".to_vec() }))
+    );
+    assert_eq!(
+        r[4],
+        CommandResponse::Rejected(Rejection::KeyOutsideRange { key: b"z".to_vec() })
+    );
+    assert!(matches!(
+        r[5],
+        CommandResponse::Rejected(Rejection::InvalidTxnCommand { .. })
+    ));
+    assert_eq!(r[6], done);
+    assert!(matches!(
+        r[7],
+        CommandResponse::Txn(Err(TxnConflict::TooOld { .. }))
+    ));
+    // Only the first commit of T1 exists, at 20.
+    assert!(mvcc::get(engine.as_ref(), b"c", Timestamp(19))
+        .unwrap()
+        .is_none());
+    assert!(mvcc::get(engine.as_ref(), b"c", Timestamp(20))
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        rangedb_storage::txn::committed_at(engine.as_ref(), b"c", Timestamp(10)).unwrap(),
+        Some(Timestamp(20))
+    );
+    // The threshold survives a reopen (it is part of the applied state).
+    let st = load_state(engine.as_ref(), 2).unwrap();
+    assert_eq!(st.gc_threshold, Timestamp(35));
+}

@@ -85,6 +85,16 @@ pub fn apply(
             if commit_ts <= start_ts {
                 return Ok(invalid("commit timestamp is not after start timestamp"));
             }
+            // A retry of a one-phase commit that already applied (its answer
+            // was lost) must not validate again: it committed.
+            if let Some(first) = mutations.first() {
+                if txn::committed_at(engine, first.key(), start_ts)
+                    .map_err(werr)?
+                    .is_some()
+                {
+                    return Ok(done(Ok(())));
+                }
+            }
             if start_ts < st.gc_threshold {
                 return Ok(too_old(start_ts, st.gc_threshold));
             }

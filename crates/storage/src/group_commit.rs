@@ -18,27 +18,61 @@ pub type Done = Box<dyn FnOnce(Result<()>) + Send>;
 /// Handle to the syncing thread; clones share the same thread.
 #[derive(Clone)]
 pub struct GroupCommitter {
-    tx: mpsc::Sender<Done>,
+    inner: Arc<Inner>,
+}
+
+/// The channel to the thread and the thread itself. Dropping the last handle
+/// closes the channel and joins the thread, so the engine the thread holds is
+/// released before the owner goes on (RocksDB must not be closed by a
+/// detached thread racing process exit).
+struct Inner {
+    tx: Option<mpsc::Sender<Done>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            if t.join().is_err() {
+                tracing::error!("group-commit thread panicked");
+            }
+        }
+    }
 }
 
 impl GroupCommitter {
     /// Starts the syncing thread for `engine`. It stops when every handle is dropped.
     pub fn start(engine: Arc<dyn Engine>) -> Self {
         let (tx, rx) = mpsc::channel::<Done>();
-        if let Err(e) = std::thread::Builder::new()
+        let thread = match std::thread::Builder::new()
             .name("group-commit".into())
             .spawn(move || run(engine, rx))
         {
-            // Without the thread every request fails with `Closed`: loud, not silent.
-            tracing::error!("cannot start group-commit thread: {e}");
+            Ok(t) => Some(t),
+            Err(e) => {
+                // Without the thread every request fails with `Closed`: loud, not silent.
+                tracing::error!("cannot start group-commit thread: {e}");
+                None
+            }
+        };
+        Self {
+            inner: Arc::new(Inner {
+                tx: Some(tx),
+                thread,
+            }),
         }
-        Self { tx }
     }
 
     /// Calls `done` once every write issued before this call is durable.
     pub fn sync(&self, done: Done) {
-        if let Err(mpsc::SendError(done)) = self.tx.send(done) {
-            done(Err(StorageError::Closed));
+        match &self.inner.tx {
+            Some(tx) => {
+                if let Err(mpsc::SendError(done)) = tx.send(done) {
+                    done(Err(StorageError::Closed));
+                }
+            }
+            None => done(Err(StorageError::Closed)),
         }
     }
 

@@ -137,6 +137,13 @@ pub fn read(engine: &dyn Engine, key: &[u8], ts: Timestamp) -> TxnResult<Option<
 /// Scans `[start, end)` as of `ts` for a transaction, up to `limit` rows.
 /// Fails with `Locked` on the first lock that could hide a version below
 /// `ts` among the keys the scan covered.
+///
+/// Locks must be checked *before* the data is read: a lock that is gone by
+/// then was committed (its version is there) or rolled back, and one that
+/// appears later belongs to a transaction that will commit above `ts`. So a
+/// first pass finds which keys the scan covers (up to its last row when the
+/// limit is reached), the lock check covers them, and a second pass reads the
+/// rows that are returned.
 pub fn scan(
     engine: &dyn Engine,
     start: &[u8],
@@ -144,18 +151,34 @@ pub fn scan(
     ts: Timestamp,
     limit: usize,
 ) -> TxnResult<Vec<(Vec<u8>, Vec<u8>)>> {
-    let rows = mvcc::scan(engine, start, end, ts, limit)?;
-    // Only the keys the scan covered matter: up to its last row if it is
-    // full, else the whole span.
-    let covered_end = match rows.last() {
-        Some((last, _)) if rows.len() >= limit => Some(rangedb_common::keys::next_key(last)),
+    let probe = mvcc::scan(engine, start, end, ts, limit)?;
+    let covered_end = match probe.last() {
+        Some((last, _)) if probe.len() >= limit => Some(rangedb_common::keys::next_key(last)),
         _ => end.map(|e| e.to_vec()),
     };
     if let Some(info) = first_lock_in(engine, start, covered_end.as_deref(), |l| l.start_ts <= ts)?
     {
         return Ok(Err(TxnConflict::Locked(info)));
     }
-    Ok(Ok(rows))
+    Ok(Ok(mvcc::scan(
+        engine,
+        start,
+        covered_end.as_deref(),
+        ts,
+        limit,
+    )?))
+}
+
+/// The commit timestamp of the transaction `start_ts` on `key`, if it
+/// committed there: lets a retried one-phase commit recognise itself.
+pub fn committed_at(
+    engine: &dyn Engine,
+    key: &[u8],
+    start_ts: Timestamp,
+) -> Result<Option<Timestamp>> {
+    Ok(own_record(engine, key, start_ts)?
+        .filter(|(_, rec)| rec.kind.is_version())
+        .map(|(ts, _)| ts))
 }
 
 /// The first lock in `[start, end)` that `pred` accepts.

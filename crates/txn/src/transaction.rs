@@ -5,14 +5,15 @@
 //!   begin        start_ts ← oracle
 //!   get / scan   read at start_ts (resolving locks); remember keys and spans
 //!   put / delete buffer in memory
-//!   commit       one range?  commit_ts ← oracle; validate other ranges' reads;
-//!                            CommitOnePhase (validates this range's reads and
-//!                            writes the versions in one Raft entry)
-//!                otherwise   prewrite every range in parallel (primary = first key)
-//!                            commit_ts ← oracle
-//!                            validate reads (SERIALIZABLE)
-//!                            commit the primary          ← the commit point
-//!                            commit the secondaries in the background
+//!   commit       writes (and SERIALIZABLE reads) in one range?
+//!                  yes: CommitOnePhase to that range's leader, which latches
+//!                       the keys, takes commit_ts and validates + writes the
+//!                       versions in one Raft entry
+//!                  no:  prewrite every range in parallel (primary = first key)
+//!                       commit_ts ← oracle
+//!                       validate reads (SERIALIZABLE)
+//!                       commit the primary          ← the commit point
+//!                       commit the secondaries in the background
 //! ```
 //!
 //! Any failure before the commit point rolls back what was prewritten; a
