@@ -250,6 +250,38 @@ fn check_write(engine: &dyn Engine, key: &[u8], start_ts: Timestamp) -> TxnResul
     }
 }
 
+/// Checks `m` for the transaction `start_ts` and stages its value in the
+/// data CF. `Ok(None)` when this transaction already wrote the key (a retry).
+fn stage(
+    engine: &dyn Engine,
+    out: &mut Batch,
+    m: &Mutation,
+    start_ts: Timestamp,
+) -> TxnResult<Option<LockOp>> {
+    match check_write(engine, m.key(), start_ts)? {
+        Ok(true) => {}
+        Ok(false) => return Ok(Ok(None)),
+        Err(c) => return Ok(Err(c)),
+    }
+    Ok(Ok(Some(match m {
+        Mutation::Put { key, value } => {
+            out.put(Cf::Data, mvcc_key(key, start_ts), value.clone());
+            LockOp::Put
+        }
+        Mutation::Delete { .. } => LockOp::Delete,
+    })))
+}
+
+impl LockOp {
+    /// The version committing this lock creates.
+    fn committed_kind(self) -> WriteKind {
+        match self {
+            LockOp::Put => WriteKind::PutData,
+            LockOp::Delete => WriteKind::Delete,
+        }
+    }
+}
+
 /// Phase one: locks every key of `mutations` for the transaction `start_ts`
 /// and stores the values in the data CF. Fails, writing nothing, on another
 /// transaction's lock or on a write committed at or after `start_ts`.
@@ -263,18 +295,10 @@ pub fn prewrite(
 ) -> TxnResult<()> {
     let mut out = Batch::new();
     for m in mutations {
-        let key = m.key();
-        match check_write(engine, key, start_ts)? {
-            Ok(true) => {}
-            Ok(false) => continue,
+        let op = match stage(engine, &mut out, m, start_ts)? {
+            Ok(Some(op)) => op,
+            Ok(None) => continue,
             Err(c) => return Ok(Err(c)),
-        }
-        let op = match m {
-            Mutation::Put { value, .. } => {
-                out.put(Cf::Data, mvcc_key(key, start_ts), value.clone());
-                LockOp::Put
-            }
-            Mutation::Delete { .. } => LockOp::Delete,
         };
         let lock = Lock {
             primary: primary.to_vec(),
@@ -282,7 +306,7 @@ pub fn prewrite(
             ttl_ms,
             op,
         };
-        out.put(Cf::Lock, lock_key(key), bincode::serialize(&lock)?);
+        out.put(Cf::Lock, lock_key(m.key()), bincode::serialize(&lock)?);
     }
     batch.append(&mut out);
     Ok(Ok(()))
@@ -303,23 +327,18 @@ pub fn commit_one_phase(
     }
     let mut out = Batch::new();
     for m in mutations {
-        let key = m.key();
-        match check_write(engine, key, start_ts)? {
-            Ok(true) => {}
-            Ok(false) => continue,
+        let op = match stage(engine, &mut out, m, start_ts)? {
+            Ok(Some(op)) => op,
+            Ok(None) => continue,
             Err(c) => return Ok(Err(c)),
-        }
-        let kind = match m {
-            Mutation::Put { value, .. } => {
-                out.put(Cf::Data, mvcc_key(key, start_ts), value.clone());
-                WriteKind::PutData
-            }
-            Mutation::Delete { .. } => WriteKind::Delete,
         };
-        let rec = WriteRecord { kind, start_ts };
+        let rec = WriteRecord {
+            kind: op.committed_kind(),
+            start_ts,
+        };
         out.put(
             Cf::Write,
-            mvcc_key(key, commit_ts),
+            mvcc_key(m.key(), commit_ts),
             bincode::serialize(&rec)?,
         );
     }
@@ -354,11 +373,10 @@ pub fn commit(
     for key in keys {
         match load_lock(engine, key)? {
             Some(lock) if lock.start_ts == start_ts => {
-                let kind = match lock.op {
-                    LockOp::Put => WriteKind::PutData,
-                    LockOp::Delete => WriteKind::Delete,
+                let rec = WriteRecord {
+                    kind: lock.op.committed_kind(),
+                    start_ts,
                 };
-                let rec = WriteRecord { kind, start_ts };
                 out.put(
                     Cf::Write,
                     mvcc_key(key, commit_ts),
