@@ -103,7 +103,21 @@ impl Node {
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let mut rx_rpc = rx.clone();
         tasks.push(tokio::spawn(async move {
-            let incoming = tokio_stream::wrappers::TcpListenerStream::new(rpc_listener);
+            // `Server::tcp_nodelay` only applies to listeners tonic binds
+            // itself: set it on every accepted socket, or Nagle's algorithm
+            // meets the client's delayed ACKs and concurrent requests on one
+            // connection stall for ~40 ms (measured: a 4-range prewrite took
+            // 46 ms against 2 ms per range alone).
+            let incoming = tokio_stream::StreamExt::map(
+                tokio_stream::wrappers::TcpListenerStream::new(rpc_listener),
+                |conn| {
+                    conn.inspect(|s| {
+                        if let Err(e) = s.set_nodelay(true) {
+                            tracing::warn!("cannot set TCP_NODELAY: {e}");
+                        }
+                    })
+                },
+            );
             let served = tonic::transport::Server::builder()
                 .tcp_nodelay(true)
                 .add_service(grpc)
