@@ -16,7 +16,7 @@
 #                    (default: .rangedb under the repository root)
 #
 # Environment:
-#   RANGEDB_BIN            use this binary instead of building with `cargo build`
+#   RANGEDB_BIN            use this binary instead of building with cargo
 #   RANGEDB_START_TIMEOUT  seconds `start` waits for the cluster (default 60)
 #
 # `start` installs missing build dependencies (scripts/setup.sh), builds, starts
@@ -296,8 +296,11 @@ cmd_start() {
         bin=$(cd "$(dirname "$RANGEDB_BIN")" && pwd)/$(basename "$RANGEDB_BIN")
     else
         "$REPO/scripts/setup.sh"
-        say "building (cargo build)..."
-        (cd "$REPO" && cargo build --quiet) || die "cargo build failed"
+        say "building (cargo build --workspace --all-targets)..."
+        # The same build as the test suite's: a plain `cargo build` resolves
+        # features without dev-dependencies and would compile RocksDB a
+        # second time (10+ minutes).
+        (cd "$REPO" && cargo build --quiet --workspace --all-targets) || die "cargo build failed"
         local target=${CARGO_TARGET_DIR:-target}
         [[ "$target" == /* ]] || target="$REPO/$target"
         bin="$target/debug/rangedb"

@@ -432,14 +432,18 @@ impl Store {
             )
             .map_err(storage_error)?;
             deleted += deletions.len();
-            self.propose(
-                &replica,
-                Command::Txn(TxnCommand::Gc {
-                    safe_point,
-                    deletions,
-                }),
-            )
-            .await?;
+            // Empty chunks are not replicated, but the last one always is:
+            // it raises the range's GC threshold.
+            if !deletions.is_empty() || resume.is_none() {
+                self.propose(
+                    &replica,
+                    Command::Txn(TxnCommand::Gc {
+                        safe_point,
+                        deletions,
+                    }),
+                )
+                .await?;
+            }
             match resume {
                 Some(k) => cursor = k,
                 None => return Ok(deleted),

@@ -580,8 +580,10 @@ pub struct GcDeletion {
 /// key, the newest version at or below the safe point is kept (dropped too if
 /// it is a tombstone); every older version, its value and every rollback
 /// marker at or below the safe point go. Reads the engine only; returns at
-/// most about `budget` deletions and the key to resume from (`None` when the
-/// span is done). Locks are never touched: they are resolved by readers.
+/// most about `budget` deletions, after visiting at most about
+/// `budget * 16` records (so a span with little garbage is still walked in
+/// bounded steps), and the key to resume from (`None` when the span is
+/// done). Locks are never touched: they are resolved by readers.
 pub fn plan_gc(
     engine: &dyn Engine,
     start: &[u8],
@@ -596,11 +598,14 @@ pub fn plan_gc(
     let mut kept = false;
     let mut resume = None;
     let mut err = None;
+    let mut visited = 0usize;
+    let visit_budget = budget.saturating_mul(16).max(1);
     engine.visit(Cf::Write, &s, e.as_deref(), &mut |k, v| {
+        visited += 1;
         let mut step = || -> Result<bool> {
             let (key, ts) = decode_mvcc_key(k)?;
             if current.as_deref() != Some(key.as_slice()) {
-                if out.len() >= budget {
+                if out.len() >= budget || visited > visit_budget {
                     resume = Some(key);
                     return Ok(false);
                 }
