@@ -351,6 +351,9 @@ impl Store {
                     CommandResponse::Txn(Ok(TxnOutcome::Status(s))) => {
                         Ok(RangeResponse::TxnStatus(s))
                     }
+                    CommandResponse::Txn(Ok(TxnOutcome::Committed(ts))) => {
+                        Ok(RangeResponse::Committed(ts))
+                    }
                     CommandResponse::Txn(Err(c)) => Err(KvError::Txn(c)),
                     other => Err(KvError::Internal(format!(
                         "unexpected transaction answer {other:?}"
@@ -399,7 +402,7 @@ impl Store {
             commit_ts,
         };
         match self.propose(replica, Command::Txn(cmd)).await? {
-            CommandResponse::Txn(Ok(_)) => Ok(RangeResponse::Committed(commit_ts)),
+            CommandResponse::Txn(Ok(TxnOutcome::Committed(ts))) => Ok(RangeResponse::Committed(ts)),
             CommandResponse::Txn(Err(c)) => Err(KvError::Txn(c)),
             other => Err(KvError::Internal(format!(
                 "unexpected one-phase commit answer {other:?}"

@@ -221,4 +221,7 @@ pub enum CommandResponse {
 pub enum TxnOutcome {
     Done,
     Status(TxnStatus),
+    /// A one-phase commit is committed at this timestamp (the original one
+    /// when a retry finds it already applied).
+    Committed(Timestamp),
 }

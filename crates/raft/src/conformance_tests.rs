@@ -338,9 +338,14 @@ async fn transactional_commands_apply_deterministically() {
         .await
         .unwrap();
     let done = CommandResponse::Txn(Ok(TxnOutcome::Done));
-    assert_eq!(r[0], done);
-    assert_eq!(r[1], done);
-    assert_eq!(r[2], done, "a retried one-phase commit is idempotent");
+    let committed = |ts| CommandResponse::Txn(Ok(TxnOutcome::Committed(Timestamp(ts))));
+    assert_eq!(r[0], committed(20));
+    assert_eq!(r[1], committed(30));
+    assert_eq!(
+        r[2],
+        committed(20),
+        "a retried one-phase commit is idempotent and reports its real commit timestamp"
+    );
     assert_eq!(
         r[3],
         CommandResponse::Txn(Err(TxnConflict::ReadConflict { key: b"d".to_vec() }))

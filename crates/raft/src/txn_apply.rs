@@ -88,11 +88,8 @@ pub fn apply(
             // A retry of a one-phase commit that already applied (its answer
             // was lost) must not validate again: it committed.
             if let Some(first) = mutations.first() {
-                if txn::committed_at(engine, first.key(), start_ts)
-                    .map_err(werr)?
-                    .is_some()
-                {
-                    return Ok(done(Ok(())));
+                if let Some(ts) = txn::committed_at(engine, first.key(), start_ts).map_err(werr)? {
+                    return Ok(CommandResponse::Txn(Ok(TxnOutcome::Committed(ts))));
                 }
             }
             if start_ts < st.gc_threshold {
@@ -106,7 +103,9 @@ pub fn apply(
             }
             let r = txn::commit_one_phase(engine, batch, &mutations, start_ts, commit_ts)
                 .map_err(werr)?;
-            Ok(done(r))
+            Ok(CommandResponse::Txn(
+                r.map(|()| TxnOutcome::Committed(commit_ts)),
+            ))
         }
         TxnCommand::Commit {
             keys,
