@@ -426,13 +426,14 @@ impl Store {
         let mut cursor = desc.start_key.clone();
         let mut deleted = 0;
         loop {
-            let (deletions, resume) = txn::plan_gc(
-                self.host.engine().as_ref(),
-                &cursor,
-                desc.end_key.as_deref(),
-                safe_point,
-                chunk,
-            )
+            // Planning iterates RocksDB: keep it off the async workers.
+            let engine = self.host.engine().clone();
+            let (from, end) = (cursor.clone(), desc.end_key.clone());
+            let (deletions, resume) = tokio::task::spawn_blocking(move || {
+                txn::plan_gc(engine.as_ref(), &from, end.as_deref(), safe_point, chunk)
+            })
+            .await
+            .map_err(|e| KvError::Internal(format!("gc planning task: {e}")))?
             .map_err(storage_error)?;
             deleted += deletions.len();
             // Empty chunks are not replicated, but the last one always is:
