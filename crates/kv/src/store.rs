@@ -393,21 +393,39 @@ impl Store {
             keys: reads.keys.clone(),
             spans: reads.spans.clone(),
         };
-        let _latch = self.latches.acquire(range_id, keys, &footprint).await;
-        let commit_ts = self.client.timestamp().await?;
-        let cmd = TxnCommand::CommitOnePhase {
-            mutations,
-            reads,
-            start_ts,
-            commit_ts,
-        };
-        match self.propose(replica, Command::Txn(cmd)).await? {
-            CommandResponse::Txn(Ok(TxnOutcome::Committed(ts))) => Ok(RangeResponse::Committed(ts)),
-            CommandResponse::Txn(Err(c)) => Err(KvError::Txn(c)),
-            other => Err(KvError::Internal(format!(
-                "unexpected one-phase commit answer {other:?}"
-            ))),
-        }
+        // The latch must outlive the proposal even if this request is
+        // cancelled (the client timed out): released early, a reader could
+        // miss a version that still lands below its timestamp. So the
+        // latched part runs in its own task, which always runs to the end.
+        let latches = self.latches.clone();
+        let client = self.client.clone();
+        let replica = self.replica(range_id)?;
+        let task = tokio::spawn(async move {
+            let _latch = latches.acquire(range_id, keys, &footprint).await;
+            let commit_ts = client.timestamp().await?;
+            let cmd = TxnCommand::CommitOnePhase {
+                mutations,
+                reads,
+                start_ts,
+                commit_ts,
+            };
+            let resp = replica
+                .propose(Command::Txn(cmd))
+                .await
+                .map_err(|e| replica_error(range_id, e))?;
+            match resp {
+                CommandResponse::Txn(Ok(TxnOutcome::Committed(ts))) => {
+                    Ok(RangeResponse::Committed(ts))
+                }
+                CommandResponse::Txn(Err(c)) => Err(KvError::Txn(c)),
+                CommandResponse::Rejected(r) => Err(rejection(range_id, r)),
+                other => Err(KvError::Internal(format!(
+                    "unexpected one-phase commit answer {other:?}"
+                ))),
+            }
+        });
+        task.await
+            .map_err(|e| KvError::Internal(format!("one-phase commit task: {e}")))?
     }
 
     /// Plans and proposes garbage collection of `range_id` below
