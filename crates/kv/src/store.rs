@@ -303,14 +303,17 @@ impl Store {
                         key: key.clone(),
                     });
                 }
-                if reads.spans.iter().any(|(_, e)| {
-                    desc.end_key
-                        .as_ref()
-                        .is_some_and(|de| e.as_ref().is_none_or(|e| e > de))
-                }) {
-                    return Err(KvError::InvalidRequest(format!(
-                        "validated span reaches past the end of range {range_id}"
-                    )));
+                // A span past the range's end means the caller's cache
+                // predates a split: stale routing, not a bad request.
+                if let Some((start, _)) = reads
+                    .spans
+                    .iter()
+                    .find(|(_, e)| rangedb_raft::span_passes_end(e, &desc))
+                {
+                    return Err(KvError::KeyOutsideRange {
+                        range_id,
+                        key: start.clone(),
+                    });
                 }
                 match txn::validate_reads(self.host.engine().as_ref(), &reads, start_ts, commit_ts)
                     .map_err(storage_error)?

@@ -27,6 +27,7 @@ pub mod types;
 pub use command::{Command, CommandResponse, Rejection, TxnCommand, TxnOutcome, WriteOp};
 pub use error::RaftLayerError;
 pub use host::{HostConfig, RaftHost, Replica, ReplicaError};
+pub use txn_apply::span_passes_end;
 pub use types::TypeConfig;
 
 #[cfg(test)]

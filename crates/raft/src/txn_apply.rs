@@ -20,6 +20,15 @@ fn invalid(reason: impl Into<String>) -> CommandResponse {
     })
 }
 
+/// Whether a span ending at `end` reaches past the end of the range.
+pub fn span_passes_end(end: &Option<Vec<u8>>, desc: &RangeDescriptor) -> bool {
+    match (&desc.end_key, end) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(d), Some(e)) => e > d,
+    }
+}
+
 /// Clips the read set to the range: spans are cut at its bounds (the
 /// coordinator sends each range only its own part, but must not be trusted
 /// to read another range's stale copy on this node).
@@ -94,6 +103,14 @@ pub fn apply(
             }
             if start_ts < st.gc_threshold {
                 return Ok(too_old(start_ts, st.gc_threshold));
+            }
+            // A scanned span reaching past this range (the coordinator's
+            // cache predates a split) cannot be validated here: refuse, so
+            // the coordinator re-cuts it, rather than validate a part.
+            if let Some((start, _)) = reads.spans.iter().find(|(_, e)| span_passes_end(e, desc)) {
+                return Ok(CommandResponse::Rejected(Rejection::KeyOutsideRange {
+                    key: start.clone(),
+                }));
             }
             let reads = clip_reads(reads, desc);
             if let Err(c) =

@@ -151,22 +151,30 @@ pub fn scan(
     ts: Timestamp,
     limit: usize,
 ) -> TxnResult<Vec<(Vec<u8>, Vec<u8>)>> {
-    let probe = mvcc::scan(engine, start, end, ts, limit)?;
-    let covered_end = match probe.last() {
-        Some((last, _)) if probe.len() >= limit => Some(rangedb_common::keys::next_key(last)),
-        _ => end.map(|e| e.to_vec()),
-    };
-    if let Some(info) = first_lock_in(engine, start, covered_end.as_deref(), |l| l.start_ts <= ts)?
-    {
-        return Ok(Err(TxnConflict::Locked(info)));
+    // Commits between the passes can make the second return fewer rows
+    // than the limit without reaching `end`, which the caller would take
+    // for the end of the range: then look again.
+    for _ in 0..64 {
+        let probe = mvcc::scan(engine, start, end, ts, limit)?;
+        let full = probe.len() >= limit;
+        let covered_end = match probe.last() {
+            Some((last, _)) if full => Some(rangedb_common::keys::next_key(last)),
+            _ => end.map(|e| e.to_vec()),
+        };
+        if let Some(info) =
+            first_lock_in(engine, start, covered_end.as_deref(), |l| l.start_ts <= ts)?
+        {
+            return Ok(Err(TxnConflict::Locked(info)));
+        }
+        let rows = mvcc::scan(engine, start, covered_end.as_deref(), ts, limit)?;
+        if !full || rows.len() >= limit {
+            return Ok(Ok(rows));
+        }
     }
-    Ok(Ok(mvcc::scan(
-        engine,
-        start,
-        covered_end.as_deref(),
-        ts,
-        limit,
-    )?))
+    // The span keeps changing under the scan: let the transaction restart.
+    Ok(Err(TxnConflict::ReadConflict {
+        key: start.to_vec(),
+    }))
 }
 
 /// The commit timestamp of the transaction `start_ts` on `key`, if it

@@ -434,15 +434,24 @@ impl Transaction {
                 start_ts,
                 commit_ts,
             };
-            // A split since the read only narrows the range: re-cut and retry.
-            match kv.send_to(&d, &req).await {
-                Err(KvError::KeyOutsideRange { .. } | KvError::RangeNotFound { .. }) => {
-                    Err(TxnError::Retryable(TxnConflict::ReadConflict {
-                        key: d.start_key.clone(),
-                    }))
+            let started = Instant::now();
+            let mut backoff = Duration::from_millis(10);
+            loop {
+                match kv.send_to(&d, &req).await {
+                    Ok(_) => return Ok(()),
+                    // The range split or moved since the read: restart (its
+                    // cache entry is gone, so the retry re-cuts the spans).
+                    Err(KvError::KeyOutsideRange { .. } | KvError::RangeNotFound { .. }) => {
+                        return Err(TxnError::Retryable(TxnConflict::ReadConflict {
+                            key: d.start_key.clone(),
+                        }))
+                    }
+                    Err(e) if e.is_retryable() && started.elapsed() < Duration::from_secs(20) => {
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_millis(300));
+                    }
+                    Err(e) => return Err(TxnError::from(e)),
                 }
-                Err(e) => Err(TxnError::from(e)),
-                Ok(_) => Ok(()),
             }
         });
         for r in futures::future::join_all(checks).await {
@@ -479,6 +488,10 @@ impl Transaction {
         };
         let started = Instant::now();
         let mut backoff = Duration::from_millis(10);
+        // Once an attempt may have applied (its answer was lost), the
+        // transaction must neither fall back to two-phase commit nor
+        // restart: either could apply it twice.
+        let mut maybe_applied = false;
         loop {
             match kv.send_to(desc, &req).await {
                 Ok(RangeResponse::Committed(ts)) => {
@@ -490,7 +503,12 @@ impl Transaction {
                         "unexpected answer to a one-phase commit: {other:?}"
                     ))))
                 }
-                // The range split or moved: nothing was applied.
+                Err(e @ (KvError::KeyOutsideRange { .. } | KvError::RangeNotFound { .. }))
+                    if maybe_applied =>
+                {
+                    return Err(TxnError::CommitUnknown(e.to_string()));
+                }
+                // The range split or moved: this attempt applied nothing.
                 Err(KvError::KeyOutsideRange { .. } | KvError::RangeNotFound { .. }) => {
                     return Ok(None);
                 }
@@ -502,12 +520,17 @@ impl Transaction {
                 // Retrying is safe: a one-phase commit that applied is
                 // recognised by its own records and answers the same.
                 Err(e) if e.is_retryable() && started.elapsed() < Duration::from_secs(20) => {
+                    maybe_applied |= !matches!(e, KvError::NotLeader { .. });
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_millis(300));
                 }
                 Err(e) if e.is_retryable() => {
                     return Err(TxnError::CommitUnknown(e.to_string()));
                 }
+                // A conflict is an answer of the log: since the first key's
+                // commit record is checked first, nothing of this applied.
+                Err(e @ KvError::Txn(_)) => return Err(e.into()),
+                Err(e) if maybe_applied => return Err(TxnError::CommitUnknown(e.to_string())),
                 Err(e) => return Err(e.into()),
             }
         }
