@@ -349,6 +349,25 @@ async fn gc_removes_old_versions_but_not_below_running_transactions() {
     }
     // Current data is intact.
     assert_eq!(read(&c, &["gc-a", "gc-q"]).await, vec![s("v2"), s("v2")]);
+
+    // A coordinator died right after its commit point, leaving a secondary
+    // lock; then the primary key was overwritten. GC must resolve the lock
+    // before it collects the primary's (now shadowed) commit record, or the
+    // lock would later be rolled back although its transaction committed.
+    let mut t = c.begin(Isolation::Serializable).await.unwrap();
+    t.put(b"gc-b", b"primary").unwrap();
+    t.put(b"gc-r", b"secondary").unwrap();
+    t.commit_and_crash_at(CrashPoint::AfterPrimaryCommit)
+        .await
+        .expect("commit point reached");
+    write(&c, &[("gc-b", "overwritten")]).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    gc_all().await;
+    assert_eq!(
+        read(&c, &["gc-b", "gc-r"]).await,
+        vec![s("overwritten"), s("secondary")],
+        "the committed secondary survives garbage collection"
+    );
     // A read at the old snapshot is refused, not silently wrong.
     let r = node
         .kv

@@ -54,6 +54,9 @@ pub enum RangeRequest {
         reads: ReadSet,
         start_ts: Timestamp,
     },
+    /// Garbage collection's first phase: resolve every lock in this range
+    /// of a transaction that started at or before `ts`.
+    ResolveLocksBelow { ts: Timestamp },
     /// A replicated step of the transaction protocol (not `CommitOnePhase`,
     /// whose commit timestamp only the leader may choose).
     Txn(TxnCommand),
@@ -87,6 +90,9 @@ pub enum RangeResponse {
     TxnStatus(TxnStatus),
     /// A one-phase commit succeeded at this timestamp.
     Committed(Timestamp),
+    /// Locks below the asked timestamp that could not be resolved (their
+    /// owners are alive).
+    LocksRemaining(u64),
 }
 
 /// A key-addressed request: any node accepts it and routes it to the right

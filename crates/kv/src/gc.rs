@@ -4,13 +4,15 @@
 //! fresh oracle timestamp, and never above the start timestamp of any
 //! transaction still running on any node (each node reports its oldest;
 //! if one cannot be asked, the round is skipped rather than guessed). It then
-//! collects the ranges it leads: `Store::gc_range` plans deletions from the
+//! resolves every lock below the safe point in every range (so no secondary
+//! still depends on a primary's commit record that could be collected), and
+//! only then collects the ranges it leads: `Store::gc_range` plans deletions from the
 //! leader's engine and replicates them through Raft in bounded chunks, so
 //! followers delete exactly the same versions and foreground requests
 //! interleave with the chunks. Each range remembers the highest safe point
 //! applied (its GC threshold) and refuses transactional reads below it.
 
-use crate::api::{AdminRequest, AdminResponse};
+use crate::api::{AdminRequest, AdminResponse, RangeRequest, RangeResponse};
 use crate::client::KvClient;
 use crate::remote::RemoteNode;
 use crate::store::Store;
@@ -102,6 +104,42 @@ pub async fn safe_point(client: &KvClient, ttl: Duration) -> Result<Timestamp, K
     Ok(sp)
 }
 
+/// The first phase of a round: every lock of a transaction that started at
+/// or below `sp`, in every range of the cluster, is resolved (its owner is
+/// not running: `sp` is below every running transaction). Only then may
+/// versions go: a secondary lock's fate is read from its primary's commit
+/// record, which GC could otherwise delete (when a newer version shadows it)
+/// and the lock would then be rolled back although its transaction
+/// committed. Fails (and the round is skipped) if any range cannot be
+/// cleared.
+pub async fn resolve_locks_below(client: &KvClient, sp: Timestamp) -> Result<(), KvError> {
+    for desc in client.all_descriptors().await? {
+        if desc.range_id == rangedb_common::META_RANGE_ID {
+            continue;
+        }
+        let (_, resp) = client
+            .route(&desc.start_key, |_| RangeRequest::ResolveLocksBelow {
+                ts: sp,
+            })
+            .await?;
+        match resp {
+            RangeResponse::LocksRemaining(0) => {}
+            RangeResponse::LocksRemaining(n) => {
+                return Err(KvError::Unavailable(format!(
+                    "range {}: {n} lock(s) below the safe point are still held",
+                    desc.range_id
+                )))
+            }
+            other => {
+                return Err(KvError::Internal(format!(
+                    "unexpected answer to ResolveLocksBelow: {other:?}"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One round: collect every range this node leads below the safe point.
 /// Returns the number of engine entries deleted.
 pub async fn run_round(
@@ -110,6 +148,7 @@ pub async fn run_round(
     config: &GcConfig,
 ) -> Result<usize, KvError> {
     let sp = safe_point(client, config.ttl).await?;
+    resolve_locks_below(client, sp).await?;
     let mut deleted = 0;
     for replica in store.host().replicas() {
         if replica.leader() != Some(store.node_id())

@@ -13,6 +13,7 @@
 //! Client side (what layers above use):
 //! * [`client`]: range cache, routing to leaders, retries, cross-range scans,
 //!   batching of timestamp requests.
+//! * [`resolve`]: resolving another transaction's lock from its primary.
 //! * [`remote`]: a thin client that sends key-addressed requests to one node.
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod gc;
 pub mod latches;
 pub mod meta;
 pub mod remote;
+pub mod resolve;
 pub mod service;
 pub mod store;
 pub mod tso;

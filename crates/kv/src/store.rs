@@ -291,6 +291,7 @@ impl Store {
                 };
                 self.latches.wait_clear(range_id, &footprint).await;
                 ensure_leader(&replica).await?;
+                check_gc_threshold(&replica, start_ts)?;
                 let desc = Self::descriptor(&replica)?;
                 if let Some(key) = reads
                     .keys
@@ -320,6 +321,34 @@ impl Store {
                 {
                     Ok(()) => Ok(RangeResponse::TxnDone),
                     Err(c) => Err(KvError::Txn(c)),
+                }
+            }
+            RangeRequest::ResolveLocksBelow { ts } => {
+                ensure_leader(&replica).await?;
+                let desc = Self::descriptor(&replica)?;
+                let mut remaining = 0u64;
+                let mut cursor = desc.start_key.clone();
+                loop {
+                    let engine = self.host.engine().clone();
+                    let (from, end) = (cursor.clone(), desc.end_key.clone());
+                    let locks = tokio::task::spawn_blocking(move || {
+                        txn::locks_at_or_below(engine.as_ref(), &from, end.as_deref(), ts, 1_000)
+                    })
+                    .await
+                    .map_err(|e| KvError::Internal(format!("lock scan task: {e}")))?
+                    .map_err(storage_error)?;
+                    let now = self.client.timestamp().await?;
+                    for lock in &locks {
+                        if !crate::resolve::resolve_lock(&self.client, lock, now).await? {
+                            remaining += 1;
+                        }
+                    }
+                    match locks.last() {
+                        Some(l) if locks.len() == 1_000 => {
+                            cursor = rangedb_common::keys::next_key(&l.key)
+                        }
+                        _ => return Ok(RangeResponse::LocksRemaining(remaining)),
+                    }
                 }
             }
             RangeRequest::CommitOnePhase {

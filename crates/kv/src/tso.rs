@@ -4,9 +4,10 @@
 //! high-water mark persisted through the meta range's Raft log a few seconds
 //! ahead. A new leader first catches up with the log (read-index), then starts
 //! above the persisted mark, so it never goes backwards, even after every node
-//! restarts. Each allocation confirms leadership (one heartbeat round), so a
-//! deposed leader cannot hand out a timestamp after its successor started;
-//! clients batch concurrent requests so this round is shared.
+//! restarts. Each allocation confirms leadership (one heartbeat round) after
+//! picking its timestamps, so a deposed leader cannot hand out a timestamp
+//! after its successor started; clients batch concurrent requests so this
+//! round is shared.
 
 use rangedb_common::keys::TSO_KEY;
 use rangedb_common::timestamp::LOGICAL_BITS;
@@ -90,6 +91,14 @@ impl TsoServer {
         }
         let first = st.next;
         st.next = Timestamp(last.0 + 1);
+        // Confirm leadership *after* picking: a quorum still accepting this
+        // term now means no successor was elected before the pick, so no
+        // successor can have handed out a larger timestamp already (the
+        // confirmation above may predate a wait for this mutex).
+        if let Err(e) = crate::store::ensure_leader(meta).await {
+            st.term = None;
+            return Err(e);
+        }
         Ok(first)
     }
 }

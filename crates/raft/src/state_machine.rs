@@ -366,6 +366,12 @@ impl RangeStateMachine {
                         key: key.to_vec(),
                     }));
                 }
+                // Readers must see a raised GC threshold before any of the
+                // deletions it allows reach the engine.
+                if let crate::command::TxnCommand::Gc { safe_point, .. } = &cmd {
+                    let mut shared = self.shared.state.write().unwrap_or_else(|p| p.into_inner());
+                    shared.gc_threshold = shared.gc_threshold.max(*safe_point);
+                }
                 // Transactional steps read what earlier commands wrote.
                 self.flush(batch)?;
                 crate::txn_apply::apply(self.engine.as_ref(), batch, st, &desc, cmd)

@@ -577,6 +577,49 @@ pub fn validate_reads(
     Ok(Ok(()))
 }
 
+/// Up to `limit` locks in `[start, end)` of transactions that started at or
+/// before `ts` (what garbage collection must resolve first).
+pub fn locks_at_or_below(
+    engine: &dyn Engine,
+    start: &[u8],
+    end: Option<&[u8]>,
+    ts: Timestamp,
+    limit: usize,
+) -> Result<Vec<LockInfo>> {
+    let (s, e) = mvcc::mvcc_span(start, end);
+    let mut out = Vec::new();
+    let mut err = None;
+    engine.visit(Cf::Lock, &s, e.as_deref(), &mut |k, v| {
+        let step = || -> Result<Option<LockInfo>> {
+            let lock = decode_lock(v)?;
+            if lock.start_ts > ts {
+                return Ok(None);
+            }
+            let (key, _) =
+                rangedb_common::keys::decode_bytes(k).map_err(|e| StorageError::Corrupt {
+                    what: "lock key",
+                    detail: e.to_string(),
+                })?;
+            Ok(Some(lock.info(&key)))
+        };
+        match step() {
+            Ok(Some(info)) => {
+                out.push(info);
+                out.len() < limit
+            }
+            Ok(None) => true,
+            Err(e) => {
+                err = Some(e);
+                false
+            }
+        }
+    })?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
 /// One deletion garbage collection asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GcDeletion {

@@ -10,8 +10,8 @@
 
 use crate::client::TxnClient;
 use crate::error::TxnError;
-use rangedb_common::{KvError, LockInfo, TxnStatus};
-use rangedb_kv::{RangeRequest, RangeResponse, TxnCommand};
+use rangedb_common::{LockInfo, TxnStatus};
+use rangedb_kv::resolve;
 
 /// What resolving a lock achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,44 +28,17 @@ impl TxnClient {
     /// written and this lock expired).
     pub async fn check_status(&self, lock: &LockInfo) -> Result<TxnStatus, TxnError> {
         let now = self.kv.timestamp().await?;
-        let cmd = TxnCommand::CheckStatus {
-            primary: lock.primary.clone(),
-            start_ts: lock.start_ts,
-            now,
-            rollback_if_missing: lock.expired_at(now),
-        };
-        match self
-            .kv
-            .route(&lock.primary, |_| RangeRequest::Txn(cmd.clone()))
-            .await?
-            .1
-        {
-            RangeResponse::TxnStatus(s) => Ok(s),
-            other => Err(TxnError::Kv(KvError::Internal(format!(
-                "unexpected answer to a status check: {other:?}"
-            )))),
-        }
+        Ok(resolve::check_status(&self.kv, lock, now).await?)
     }
 
     /// Resolves one lock found in the way.
     pub async fn resolve(&self, lock: &LockInfo) -> Result<Resolution, TxnError> {
         metrics::counter!("rangedb_txn_lock_resolutions_total").increment(1);
-        let cmd = match self.check_status(lock).await? {
-            TxnStatus::Locked { .. } => return Ok(Resolution::OwnerAlive),
-            TxnStatus::Committed { commit_ts } => TxnCommand::Commit {
-                keys: vec![lock.key.clone()],
-                start_ts: lock.start_ts,
-                commit_ts,
-            },
-            TxnStatus::RolledBack => TxnCommand::Rollback {
-                keys: vec![lock.key.clone()],
-                start_ts: lock.start_ts,
-            },
-        };
-        tracing::debug!(start_ts = %lock.start_ts, ?cmd, "resolving lock");
-        self.kv
-            .route(&lock.key, |_| RangeRequest::Txn(cmd.clone()))
-            .await?;
-        Ok(Resolution::Cleared)
+        let now = self.kv.timestamp().await?;
+        Ok(if resolve::resolve_lock(&self.kv, lock, now).await? {
+            Resolution::Cleared
+        } else {
+            Resolution::OwnerAlive
+        })
     }
 }
