@@ -196,8 +196,19 @@ fn first_lock_in(
     end: Option<&[u8]>,
     pred: impl Fn(&Lock) -> bool,
 ) -> Result<Option<LockInfo>> {
+    Ok(locks_in(engine, start, end, pred, 1)?.into_iter().next())
+}
+
+/// Up to `limit` locks in `[start, end)` that `pred` accepts, in key order.
+fn locks_in(
+    engine: &dyn Engine,
+    start: &[u8],
+    end: Option<&[u8]>,
+    pred: impl Fn(&Lock) -> bool,
+    limit: usize,
+) -> Result<Vec<LockInfo>> {
     let (s, e) = mvcc::mvcc_span(start, end);
-    let mut found = None;
+    let mut out = Vec::new();
     let mut err = None;
     engine.visit(Cf::Lock, &s, e.as_deref(), &mut |k, v| {
         let step = || -> Result<Option<LockInfo>> {
@@ -214,8 +225,8 @@ fn first_lock_in(
         };
         match step() {
             Ok(Some(info)) => {
-                found = Some(info);
-                false
+                out.push(info);
+                out.len() < limit
             }
             Ok(None) => true,
             Err(e) => {
@@ -226,7 +237,7 @@ fn first_lock_in(
     })?;
     match err {
         Some(e) => Err(e),
-        None => Ok(found),
+        None => Ok(out),
     }
 }
 
@@ -586,38 +597,7 @@ pub fn locks_at_or_below(
     ts: Timestamp,
     limit: usize,
 ) -> Result<Vec<LockInfo>> {
-    let (s, e) = mvcc::mvcc_span(start, end);
-    let mut out = Vec::new();
-    let mut err = None;
-    engine.visit(Cf::Lock, &s, e.as_deref(), &mut |k, v| {
-        let step = || -> Result<Option<LockInfo>> {
-            let lock = decode_lock(v)?;
-            if lock.start_ts > ts {
-                return Ok(None);
-            }
-            let (key, _) =
-                rangedb_common::keys::decode_bytes(k).map_err(|e| StorageError::Corrupt {
-                    what: "lock key",
-                    detail: e.to_string(),
-                })?;
-            Ok(Some(lock.info(&key)))
-        };
-        match step() {
-            Ok(Some(info)) => {
-                out.push(info);
-                out.len() < limit
-            }
-            Ok(None) => true,
-            Err(e) => {
-                err = Some(e);
-                false
-            }
-        }
-    })?;
-    match err {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    locks_in(engine, start, end, |l| l.start_ts <= ts, limit)
 }
 
 /// One deletion garbage collection asks for.
