@@ -166,7 +166,7 @@ impl KvClient {
     }
 
     /// The descriptor of the range holding `key` (cache, then meta range).
-    async fn lookup(&self, key: &[u8]) -> Result<RangeDescriptor, KvError> {
+    pub async fn range_of(&self, key: &[u8]) -> Result<RangeDescriptor, KvError> {
         if key < USER_KEY_MIN {
             return Ok(self.meta_descriptor());
         }
@@ -243,7 +243,7 @@ impl KvClient {
         let started = Instant::now();
         let mut backoff = Duration::from_millis(10);
         loop {
-            let attempt = match self.lookup(key).await {
+            let attempt = match self.range_of(key).await {
                 Ok(desc) => {
                     let r = self.send_to_range(&desc, &make(&desc)).await;
                     if matches!(
@@ -389,7 +389,7 @@ impl KvClient {
     {
         let mut groups: Vec<(RangeDescriptor, Vec<T>)> = Vec::new();
         for item in items {
-            let desc = self.lookup(key_of(&item)).await?;
+            let desc = self.range_of(key_of(&item)).await?;
             match groups.iter_mut().find(|(d, _)| d.range_id == desc.range_id) {
                 Some((_, v)) => v.push(item),
                 None => groups.push((desc, vec![item])),
@@ -458,11 +458,6 @@ impl KvClient {
             self.invalidate(desc);
         }
         r
-    }
-
-    /// The descriptor of the range holding `key`, from the cache or the meta range.
-    pub async fn range_of(&self, key: &[u8]) -> Result<RangeDescriptor, KvError> {
-        self.lookup(key).await
     }
 
     /// Splits the range holding `key` at `key`.

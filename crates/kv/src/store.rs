@@ -65,18 +65,6 @@ fn rejection(range_id: RangeId, r: Rejection) -> KvError {
     }
 }
 
-/// Refuses a transactional read below the range's GC threshold.
-fn check_gc_threshold(replica: &Replica, ts: Timestamp) -> Result<(), KvError> {
-    let threshold = replica.state().gc_threshold;
-    if ts < threshold {
-        return Err(KvError::Txn(TxnConflict::TooOld {
-            ts,
-            gc_threshold: threshold,
-        }));
-    }
-    Ok(())
-}
-
 fn storage_error(e: rangedb_storage::StorageError) -> KvError {
     KvError::Internal(e.to_string())
 }
@@ -150,6 +138,30 @@ impl Store {
     /// The replica's descriptor, or `RangeNotFound` if it is not initialised.
     fn descriptor(replica: &Replica) -> Result<RangeDescriptor, KvError> {
         replica.state().descriptor.ok_or(KvError::RangeNotFound {
+            range_id: replica.range_id,
+        })
+    }
+
+    /// What every transactional read at `ts` does before touching the
+    /// engine: wait for one-phase commits latched on `footprint`, confirm
+    /// leadership (read-index), and refuse `ts` below the range's GC
+    /// threshold. Returns the range's descriptor.
+    async fn txn_read_view(
+        &self,
+        replica: &Replica,
+        footprint: &Footprint,
+        ts: Timestamp,
+    ) -> Result<RangeDescriptor, KvError> {
+        self.latches.wait_clear(replica.range_id, footprint).await;
+        ensure_leader(replica).await?;
+        let st = replica.state();
+        if ts < st.gc_threshold {
+            return Err(KvError::Txn(TxnConflict::TooOld {
+                ts,
+                gc_threshold: st.gc_threshold,
+            }));
+        }
+        st.descriptor.ok_or(KvError::RangeNotFound {
             range_id: replica.range_id,
         })
     }
@@ -241,13 +253,10 @@ impl Store {
                     keys: vec![key.clone()],
                     spans: Vec::new(),
                 };
-                self.latches.wait_clear(range_id, &footprint).await;
-                ensure_leader(&replica).await?;
-                let desc = Self::descriptor(&replica)?;
+                let desc = self.txn_read_view(&replica, &footprint, ts).await?;
                 if !desc.contains(&key) {
                     return Err(KvError::KeyOutsideRange { range_id, key });
                 }
-                check_gc_threshold(&replica, ts)?;
                 match txn::read(self.host.engine().as_ref(), &key, ts).map_err(storage_error)? {
                     Ok(v) => Ok(RangeResponse::Value(v)),
                     Err(c) => Err(KvError::Txn(c)),
@@ -264,11 +273,8 @@ impl Store {
                     keys: Vec::new(),
                     spans: vec![(start.clone(), end.clone())],
                 };
-                self.latches.wait_clear(range_id, &footprint).await;
-                ensure_leader(&replica).await?;
-                let desc = Self::descriptor(&replica)?;
+                let desc = self.txn_read_view(&replica, &footprint, ts).await?;
                 let (from, to) = clip_scan(range_id, &desc, start, end)?;
-                check_gc_threshold(&replica, ts)?;
                 let limit = limit.clamp(1, MAX_SCAN_LIMIT) as usize;
                 match txn::scan(self.host.engine().as_ref(), &from, to.as_deref(), ts, limit)
                     .map_err(storage_error)?
@@ -289,10 +295,7 @@ impl Store {
                     keys: reads.keys.clone(),
                     spans: reads.spans.clone(),
                 };
-                self.latches.wait_clear(range_id, &footprint).await;
-                ensure_leader(&replica).await?;
-                check_gc_threshold(&replica, start_ts)?;
-                let desc = Self::descriptor(&replica)?;
+                let desc = self.txn_read_view(&replica, &footprint, start_ts).await?;
                 if let Some(key) = reads
                     .keys
                     .iter()

@@ -11,7 +11,7 @@ use crate::state_machine::RangeState;
 use crate::types::StorageError;
 use openraft::{ErrorSubject, ErrorVerb};
 use rangedb_common::{RangeDescriptor, Timestamp, TxnConflict};
-use rangedb_storage::txn::{self, ReadSet};
+use rangedb_storage::txn;
 use rangedb_storage::{Batch, Engine};
 
 fn invalid(reason: impl Into<String>) -> CommandResponse {
@@ -26,32 +26,6 @@ pub fn span_passes_end(end: &Option<Vec<u8>>, desc: &RangeDescriptor) -> bool {
         (None, _) => false,
         (Some(_), None) => true,
         (Some(d), Some(e)) => e > d,
-    }
-}
-
-/// Clips the read set to the range: spans are cut at its bounds (the
-/// coordinator sends each range only its own part, but must not be trusted
-/// to read another range's stale copy on this node).
-fn clip_reads(reads: ReadSet, desc: &RangeDescriptor) -> ReadSet {
-    let spans = reads
-        .spans
-        .into_iter()
-        .filter_map(|(start, end)| {
-            let start = start.max(desc.start_key.clone());
-            let end = match (end, desc.end_key.clone()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, None) => a,
-                (None, b) => b,
-            };
-            match &end {
-                Some(e) if *e <= start => None,
-                _ => Some((start, end)),
-            }
-        })
-        .collect();
-    ReadSet {
-        keys: reads.keys,
-        spans,
     }
 }
 
@@ -112,7 +86,9 @@ pub fn apply(
                     key: start.clone(),
                 }));
             }
-            let reads = clip_reads(reads, desc);
+            // Span starts were checked against the range with every other
+            // key of the command, and ends just above: the read set lies
+            // inside the range.
             if let Err(c) =
                 txn::validate_reads(engine, &reads, start_ts, commit_ts).map_err(werr)?
             {

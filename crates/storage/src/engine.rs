@@ -156,3 +156,27 @@ pub trait Engine: Send + Sync + 'static {
         Ok(out)
     }
 }
+
+/// A visitor that can fail: `Ok(false)` stops the walk, `Err` stops it and
+/// is returned.
+pub type FallibleVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool> + 'a;
+
+/// [`Engine::visit`] for callbacks that can fail (they decode what they
+/// read): the first error stops the walk and is returned.
+pub fn try_visit(
+    engine: &dyn Engine,
+    cf: Cf,
+    start: &[u8],
+    end: Option<&[u8]>,
+    f: &mut FallibleVisitor<'_>,
+) -> Result<()> {
+    let mut err = None;
+    engine.visit(cf, start, end, &mut |k, v| match f(k, v) {
+        Ok(go_on) => go_on,
+        Err(e) => {
+            err = Some(e);
+            false
+        }
+    })?;
+    err.map_or(Ok(()), Err)
+}

@@ -14,7 +14,7 @@
 //! write record with `start_ts == commit_ts`; the transaction layer will add
 //! locks and the data CF without changing this layout.
 
-use crate::engine::{Batch, Cf, Engine};
+use crate::engine::{try_visit, Batch, Cf, Engine};
 use crate::error::{Result, StorageError};
 use rangedb_common::keys::{decode_bytes, encode_bytes};
 use rangedb_common::Timestamp;
@@ -136,19 +136,16 @@ pub fn get_version(
     let start = mvcc_key(key, ts);
     let end = prefix_end(&mvcc_key_prefix(key));
     let mut found = None;
-    let mut err = None;
-    engine.visit(Cf::Write, &start, Some(&end), &mut |k, v| {
-        match decode_mvcc_key(k).and_then(|(_, commit_ts)| Ok((commit_ts, decode_record(v)?))) {
-            Ok((_, rec)) if !rec.kind.is_version() => return true,
-            Ok(r) => found = Some(r),
-            Err(e) => err = Some(e),
+    try_visit(engine, Cf::Write, &start, Some(&end), &mut |k, v| {
+        let (_, commit_ts) = decode_mvcc_key(k)?;
+        let rec = decode_record(v)?;
+        if !rec.kind.is_version() {
+            return Ok(true);
         }
-        false
+        found = Some((commit_ts, rec));
+        Ok(false)
     })?;
-    match err {
-        Some(e) => Err(e),
-        None => Ok(found),
-    }
+    Ok(found)
 }
 
 /// The value a version gives its key (`None` for a tombstone), reading the
@@ -193,32 +190,22 @@ pub fn scan(
     }
     // The user key whose visible version has already been decided.
     let mut decided: Option<Vec<u8>> = None;
-    let mut err = None;
-    engine.visit(Cf::Write, &s, e.as_deref(), &mut |k, v| {
-        let mut step = || -> Result<bool> {
-            let (key, commit_ts) = decode_mvcc_key(k)?;
-            if commit_ts > ts || decided.as_deref() == Some(key.as_slice()) {
-                return Ok(true);
-            }
-            let rec = decode_record(v)?;
-            if !rec.kind.is_version() {
-                return Ok(true);
-            }
-            if let Some(value) = version_value(engine, &key, rec)? {
-                out.push((key.clone(), value));
-            }
-            decided = Some(key);
-            Ok(out.len() < limit)
-        };
-        step().unwrap_or_else(|e| {
-            err = Some(e);
-            false
-        })
+    try_visit(engine, Cf::Write, &s, e.as_deref(), &mut |k, v| {
+        let (key, commit_ts) = decode_mvcc_key(k)?;
+        if commit_ts > ts || decided.as_deref() == Some(key.as_slice()) {
+            return Ok(true);
+        }
+        let rec = decode_record(v)?;
+        if !rec.kind.is_version() {
+            return Ok(true);
+        }
+        if let Some(value) = version_value(engine, &key, rec)? {
+            out.push((key.clone(), value));
+        }
+        decided = Some(key);
+        Ok(out.len() < limit)
     })?;
-    match err {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@
 //! Keys of one call must be distinct (the coordinator's write buffer is a
 //! map), because reads see the engine, not the batch being built.
 
-use crate::engine::{Batch, Cf, Engine};
+use crate::engine::{try_visit, Batch, Cf, Engine};
 use crate::error::{Result, StorageError};
 use crate::mvcc::{self, decode_mvcc_key, decode_record, mvcc_key, WriteKind, WriteRecord};
 use rangedb_common::{LockInfo, Mutation, Timestamp, TxnConflict, TxnStatus};
@@ -88,26 +88,12 @@ fn records_since(
         None => mvcc::prefix_end(&mvcc::mvcc_key_prefix(key)),
     };
     let mut out = Vec::new();
-    let mut err = None;
-    engine.visit(
-        Cf::Write,
-        &start,
-        Some(&end),
-        &mut |k, v| match decode_mvcc_key(k).and_then(|(_, ts)| Ok((ts, decode_record(v)?))) {
-            Ok(r) => {
-                out.push(r);
-                true
-            }
-            Err(e) => {
-                err = Some(e);
-                false
-            }
-        },
-    )?;
-    match err {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    try_visit(engine, Cf::Write, &start, Some(&end), &mut |k, v| {
+        let (_, ts) = decode_mvcc_key(k)?;
+        out.push((ts, decode_record(v)?));
+        Ok(true)
+    })?;
+    Ok(out)
 }
 
 /// The record the transaction `start_ts` left on `key`: its commit (with the
@@ -209,36 +195,19 @@ fn locks_in(
 ) -> Result<Vec<LockInfo>> {
     let (s, e) = mvcc::mvcc_span(start, end);
     let mut out = Vec::new();
-    let mut err = None;
-    engine.visit(Cf::Lock, &s, e.as_deref(), &mut |k, v| {
-        let step = || -> Result<Option<LockInfo>> {
-            let lock = decode_lock(v)?;
-            if !pred(&lock) {
-                return Ok(None);
-            }
+    try_visit(engine, Cf::Lock, &s, e.as_deref(), &mut |k, v| {
+        let lock = decode_lock(v)?;
+        if pred(&lock) {
             let (key, _) =
                 rangedb_common::keys::decode_bytes(k).map_err(|e| StorageError::Corrupt {
                     what: "lock key",
                     detail: e.to_string(),
                 })?;
-            Ok(Some(lock.info(&key)))
-        };
-        match step() {
-            Ok(Some(info)) => {
-                out.push(info);
-                out.len() < limit
-            }
-            Ok(None) => true,
-            Err(e) => {
-                err = Some(e);
-                false
-            }
+            out.push(lock.info(&key));
         }
+        Ok(out.len() < limit)
     })?;
-    match err {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    Ok(out)
 }
 
 /// Whether a write of the transaction `start_ts` on `key` may proceed:
@@ -553,34 +522,16 @@ pub fn validate_reads(
         }
         let (s, e) = mvcc::mvcc_span(start, end.as_deref());
         let mut conflict = None;
-        let mut err = None;
-        engine.visit(
-            Cf::Write,
-            &s,
-            e.as_deref(),
-            &mut |k, v| match decode_mvcc_key(k)
-                .and_then(|(key, ts)| Ok((key, ts, decode_record(v)?)))
+        try_visit(engine, Cf::Write, &s, e.as_deref(), &mut |k, v| {
+            let (key, ts) = decode_mvcc_key(k)?;
+            let rec = decode_record(v)?;
+            if ts > start_ts && ts <= commit_ts && rec.kind.is_version() && rec.start_ts != start_ts
             {
-                Ok((key, ts, rec)) => {
-                    if ts > start_ts
-                        && ts <= commit_ts
-                        && rec.kind.is_version()
-                        && rec.start_ts != start_ts
-                    {
-                        conflict = Some(key);
-                        return false;
-                    }
-                    true
-                }
-                Err(e) => {
-                    err = Some(e);
-                    false
-                }
-            },
-        )?;
-        if let Some(e) = err {
-            return Err(e);
-        }
+                conflict = Some(key);
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
         if let Some(key) = conflict {
             return Ok(Err(TxnConflict::ReadConflict { key }));
         }
@@ -628,60 +579,50 @@ pub fn plan_gc(
     // Whether the current key's newest version at or below the safe point was seen.
     let mut kept = false;
     let mut resume = None;
-    let mut err = None;
     let mut visited = 0usize;
     let visit_budget = budget.saturating_mul(16).max(1);
-    engine.visit(Cf::Write, &s, e.as_deref(), &mut |k, v| {
+    try_visit(engine, Cf::Write, &s, e.as_deref(), &mut |k, v| {
         visited += 1;
-        let mut step = || -> Result<bool> {
-            let (key, ts) = decode_mvcc_key(k)?;
-            if current.as_deref() != Some(key.as_slice()) {
-                if out.len() >= budget || visited > visit_budget {
-                    resume = Some(key);
-                    return Ok(false);
-                }
-                current = Some(key.clone());
-                kept = false;
+        let (key, ts) = decode_mvcc_key(k)?;
+        if current.as_deref() != Some(key.as_slice()) {
+            if out.len() >= budget || visited > visit_budget {
+                resume = Some(key);
+                return Ok(false);
             }
-            if ts > safe_point {
-                return Ok(true);
+            current = Some(key.clone());
+            kept = false;
+        }
+        if ts > safe_point {
+            return Ok(true);
+        }
+        let rec = decode_record(v)?;
+        let drop_record = match rec.kind {
+            WriteKind::Rollback => true,
+            WriteKind::Delete => {
+                kept = true;
+                true
             }
-            let rec = decode_record(v)?;
-            let drop_record = match rec.kind {
-                WriteKind::Rollback => true,
-                WriteKind::Delete => {
-                    kept = true;
-                    true
-                }
-                WriteKind::Put(_) | WriteKind::PutData => {
-                    let older = kept;
-                    kept = true;
-                    older
-                }
-            };
-            if drop_record {
-                out.push(GcDeletion {
-                    cf: Cf::Write,
-                    key: k.to_vec(),
-                });
-                if rec.kind == WriteKind::PutData {
-                    out.push(GcDeletion {
-                        cf: Cf::Data,
-                        key: mvcc_key(&key, rec.start_ts),
-                    });
-                }
+            WriteKind::Put(_) | WriteKind::PutData => {
+                let older = kept;
+                kept = true;
+                older
             }
-            Ok(true)
         };
-        step().unwrap_or_else(|e| {
-            err = Some(e);
-            false
-        })
+        if drop_record {
+            out.push(GcDeletion {
+                cf: Cf::Write,
+                key: k.to_vec(),
+            });
+            if rec.kind == WriteKind::PutData {
+                out.push(GcDeletion {
+                    cf: Cf::Data,
+                    key: mvcc_key(&key, rec.start_ts),
+                });
+            }
+        }
+        Ok(true)
     })?;
-    match err {
-        Some(e) => Err(e),
-        None => Ok((out, resume)),
-    }
+    Ok((out, resume))
 }
 
 /// Applies planned deletions.

@@ -132,31 +132,16 @@ impl Transaction {
         if let Some(v) = self.writes.get(key) {
             return Ok(v.clone());
         }
-        let ts = self.start_ts;
-        let started = Instant::now();
-        let mut backoff = Duration::from_millis(5);
-        let value = loop {
-            let r = self
-                .client
-                .kv
-                .route(key, |_| RangeRequest::TxnGet {
-                    key: key.to_vec(),
-                    ts,
-                })
-                .await;
-            match r {
-                Ok((_, RangeResponse::Value(v))) => break v,
-                Ok((_, other)) => {
-                    return Err(TxnError::Kv(KvError::Internal(format!(
-                        "unexpected answer to a read: {other:?}"
-                    ))))
-                }
-                Err(KvError::Txn(TxnConflict::Locked(lock))) => {
-                    let patience = self.client.config.reader_lock_wait;
-                    self.wait_for_lock(&lock, started, patience, &mut backoff)
-                        .await?;
-                }
-                Err(e) => return Err(e.into()),
+        let req = RangeRequest::TxnGet {
+            key: key.to_vec(),
+            ts: self.start_ts,
+        };
+        let value = match self.read_resolving_locks(key, req).await? {
+            RangeResponse::Value(v) => v,
+            other => {
+                return Err(TxnError::Kv(KvError::Internal(format!(
+                    "unexpected answer to a read: {other:?}"
+                ))))
             }
         };
         if self.tracks_reads() {
@@ -230,27 +215,33 @@ impl Transaction {
         end: Option<&[u8]>,
         want: u32,
     ) -> Result<(Vec<(Vec<u8>, Vec<u8>)>, Option<Vec<u8>>), TxnError> {
-        let ts = self.start_ts;
+        let req = RangeRequest::TxnScan {
+            start: cursor.to_vec(),
+            end: end.map(|e| e.to_vec()),
+            ts: self.start_ts,
+            limit: want,
+        };
+        match self.read_resolving_locks(cursor, req).await? {
+            RangeResponse::Rows { rows, range_end } => Ok((rows, range_end)),
+            other => Err(TxnError::Kv(KvError::Internal(format!(
+                "unexpected answer to a scan: {other:?}"
+            )))),
+        }
+    }
+
+    /// Sends a transactional read to the range holding `key`; a lock in the
+    /// way is resolved (or waited out, up to `reader_lock_wait`) and the read
+    /// sent again.
+    async fn read_resolving_locks(
+        &self,
+        key: &[u8],
+        req: RangeRequest,
+    ) -> Result<RangeResponse, TxnError> {
         let started = Instant::now();
         let mut backoff = Duration::from_millis(5);
         loop {
-            let r = self
-                .client
-                .kv
-                .route(cursor, |_| RangeRequest::TxnScan {
-                    start: cursor.to_vec(),
-                    end: end.map(|e| e.to_vec()),
-                    ts,
-                    limit: want,
-                })
-                .await;
-            match r {
-                Ok((_, RangeResponse::Rows { rows, range_end })) => return Ok((rows, range_end)),
-                Ok((_, other)) => {
-                    return Err(TxnError::Kv(KvError::Internal(format!(
-                        "unexpected answer to a scan: {other:?}"
-                    ))))
-                }
+            match self.client.kv.route(key, |_| req.clone()).await {
+                Ok((_, resp)) => return Ok(resp),
                 Err(KvError::Txn(TxnConflict::Locked(lock))) => {
                     let patience = self.client.config.reader_lock_wait;
                     self.wait_for_lock(&lock, started, patience, &mut backoff)
