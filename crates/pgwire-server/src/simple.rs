@@ -1,0 +1,79 @@
+//! The simple query protocol: one Query message, any number of statements,
+//! all results in text format, one ReadyForQuery at the end.
+
+use pgwire::messages::data::FORMAT_CODE_TEXT;
+use pgwire::messages::response::EmptyQueryResponse;
+use pgwire::messages::PgWireBackendMessage;
+use rangedb_sqltypes::session::{SqlSession, StatementOutput};
+
+use crate::connection::Connection;
+use crate::copy;
+use crate::encode::{data_row, row_description};
+use crate::error::{ConnectionError, StepError};
+
+/// Runs a Query message and answers it through ReadyForQuery.
+pub(crate) async fn query<S: SqlSession>(
+    conn: &mut Connection<S>,
+    sql: &str,
+) -> Result<(), ConnectionError> {
+    // A simple query destroys the unnamed portal, as in PostgreSQL.
+    conn.portals.remove("");
+    let results = conn.session.simple_query(sql).await;
+    if results.is_empty() {
+        conn.send(PgWireBackendMessage::EmptyQueryResponse(
+            EmptyQueryResponse::new(),
+        ))
+        .await?;
+    }
+    for result in results {
+        let sent = match result {
+            Ok(output) => send_output(conn, output).await,
+            Err(err) => Err(StepError::Sql(err)),
+        };
+        conn.send_parameter_changes().await?;
+        match sent {
+            Ok(()) => {}
+            Err(StepError::Sql(err)) => {
+                // The engine stops at the first error; nothing after it ran.
+                conn.send_error(&err).await?;
+                break;
+            }
+            Err(StepError::Conn(err)) => return Err(err),
+        }
+    }
+    conn.ready_for_query().await
+}
+
+/// Sends one statement's result: RowDescription and DataRows in text, or
+/// the COPY sub-protocol, then its CommandComplete.
+async fn send_output<S: SqlSession>(
+    conn: &mut Connection<S>,
+    output: StatementOutput,
+) -> Result<(), StepError> {
+    match output {
+        StatementOutput::Rows { columns, rows, tag } => {
+            let formats = vec![FORMAT_CODE_TEXT; columns.len()];
+            conn.send(row_description(&columns, &formats)).await?;
+            let ctx = conn.session.eval_context();
+            for row in &rows {
+                conn.send(data_row(row, &columns, &formats, &ctx)?).await?;
+            }
+            conn.command_complete(tag).await?;
+        }
+        StatementOutput::Command { tag } => conn.command_complete(tag).await?,
+        StatementOutput::Empty => {
+            conn.send(PgWireBackendMessage::EmptyQueryResponse(
+                EmptyQueryResponse::new(),
+            ))
+            .await?
+        }
+        StatementOutput::CopyIn { columns, .. } => {
+            let tag = copy::copy_in(conn, columns).await?;
+            conn.command_complete(tag).await?;
+        }
+        StatementOutput::CopyOut {
+            columns, data, tag, ..
+        } => copy::copy_out(conn, columns, data, tag).await?,
+    }
+    Ok(())
+}
