@@ -2,18 +2,22 @@
 //! CancelRequests and drains connections on shutdown.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt;
 use pgwire::messages::startup::{BackendKeyData, SecretKey};
 use pgwire::messages::PgWireBackendMessage;
 use rangedb_sqltypes::session::{SqlService, SqlSession};
+use rangedb_sqltypes::SqlError;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::cancel::CancelRegistry;
 use crate::connection::Connection;
+use crate::encode::{error_response, Severity};
 use crate::error::ConnectionError;
 use crate::startup::{handshake, Handshake};
 use crate::wire::Wire;
@@ -143,13 +147,25 @@ async fn serve_connection<S: SqlService>(
 
     let registration = cancels.register(session.cancel_token());
     let mut conn = Connection::new(wire, session);
-    let result = start(&mut conn, registration.pid, registration.secret).await;
-    let result = match result {
-        Ok(()) => conn.run(&mut shutdown).await,
-        Err(err) => Err(err),
-    };
-    if let Err(err) = &result {
-        tracing::debug!(?peer, error = %err, "pgwire connection ended with an error");
+    let served = AssertUnwindSafe(async {
+        start(&mut conn, registration.pid, registration.secret).await?;
+        conn.run(&mut shutdown).await
+    })
+    .catch_unwind()
+    .await;
+    match served {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => {
+            tracing::debug!(?peer, error = %err, "pgwire connection ended with an error");
+        }
+        Err(_) => {
+            // An engine bug panicked mid-statement. The client gets a FATAL
+            // error instead of a silent close, and the session is still
+            // closed so that its transaction does not linger.
+            tracing::error!(?peer, "pgwire connection panicked; closing it");
+            let err = SqlError::internal("internal error; the connection will be closed");
+            let _ = conn.send(error_response(&err, Severity::Fatal)).await;
+        }
     }
     conn.session.close().await;
     drop(registration);

@@ -254,14 +254,17 @@ async fn errors_carry_sqlstate_and_leave_the_connection_usable() {
     assert_eq!(err.code(), Some(&SqlState::UNIQUE_VIOLATION));
     let err = client.prepare("bogus").await.unwrap_err();
     assert_eq!(err.code(), Some(&SqlState::SYNTAX_ERROR));
+    // A text parameter that does not parse as its type fails Bind.
     let err = client
-        .query("insert $1 $2", &[&"nan", &"x"])
+        .execute("insert $1 $2", &[&TextParam("nan"), &TextParam("x")])
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("error serializing") || err.code().is_some());
-
-    let rows = client.query("series 2", &[]).await.unwrap();
-    assert_eq!(rows.len(), 2);
+    assert_eq!(err.code(), Some(&SqlState::INVALID_TEXT_REPRESENTATION));
+    let inserted = client
+        .execute("insert $1 $2", &[&TextParam("6"), &TextParam("six")])
+        .await
+        .unwrap();
+    assert_eq!(inserted, 1);
     let messages = client.simple_query("insert 5 z").await.unwrap();
     assert_eq!(command_counts(&messages), vec![1]);
     server.shutdown().await;
@@ -313,6 +316,27 @@ async fn extended_errors_skip_to_sync() {
     raw.send(&pipeline).await;
     let reply = raw.until_ready().await;
     assert_eq!(raw::tags(&reply), vec![b'1', b'2', b'D', b'D', b's', b'Z']);
+
+    // Inside a transaction block a suspended portal survives Sync, and the
+    // next Execute continues where the last one stopped.
+    raw.send(&raw::query("begin")).await;
+    assert_eq!(raw::ready_status(&raw.until_ready().await), Some(b'T'));
+    let mut pipeline = raw::bind("p", "s");
+    pipeline.extend(raw::execute("p", 2));
+    pipeline.extend(raw::sync());
+    raw.send(&pipeline).await;
+    let reply = raw.until_ready().await;
+    assert_eq!(raw::tags(&reply), vec![b'2', b'D', b'D', b's', b'Z']);
+    assert_eq!(reply[1].1, b"\0\x01\0\0\0\x011");
+    let mut pipeline = raw::execute("p", 2);
+    pipeline.extend(raw::sync());
+    raw.send(&pipeline).await;
+    let reply = raw.until_ready().await;
+    assert_eq!(raw::tags(&reply), vec![b'D', b'C', b'Z']);
+    assert_eq!(reply[0].1, b"\0\x01\0\0\0\x013");
+    assert_eq!(reply[1].1, b"SELECT 1\0");
+    raw.send(&raw::query("commit")).await;
+    assert_eq!(raw::ready_status(&raw.until_ready().await), Some(b'I'));
 
     // Binding to a missing statement is 26000; a missing portal is 34000.
     let mut pipeline = raw::bind("", "missing");
@@ -413,9 +437,13 @@ async fn cancel_request_stops_the_running_statement() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         token.cancel_query(NoTls).await.unwrap();
     });
-    let err = client.execute("sleep $1", &[&10_000i64]).await.unwrap_err();
+    let err = client
+        .execute("sleep $1", &[&TextParam("10000")])
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED));
-    assert_eq!(client.query("series 1", &[]).await.unwrap().len(), 1);
+    let messages = client.simple_query("insert 1 one").await.unwrap();
+    assert_eq!(command_counts(&messages), vec![1]);
     server.shutdown().await;
 }
 
@@ -459,7 +487,31 @@ async fn malformed_messages_and_disconnects_do_not_hurt_the_server() {
 
     // The server still serves.
     let client = server.client().await;
-    assert_eq!(client.query("series 2", &[]).await.unwrap().len(), 2);
+    let messages = client.simple_query("insert 1 one").await.unwrap();
+    assert_eq!(command_counts(&messages), vec![1]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_engine_panic_closes_only_that_connection() {
+    let server = TestServer::start().await;
+    let client = server.client().await;
+    let err = client.simple_query("panic").await.unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::INTERNAL_ERROR));
+    assert!(client.is_closed() || client.simple_query("insert 1 x").await.is_err());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while server.service.closed.load(Ordering::SeqCst) < 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "session closed after the panic"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let client = server.client().await;
+    assert_eq!(
+        command_counts(&client.simple_query("insert 2 y").await.unwrap()),
+        vec![1]
+    );
     server.shutdown().await;
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Statements (words separated by spaces; `$n` refers to a parameter):
 //! `begin`, `commit`, `rollback`, `insert K V`, `select kv`, `series N`,
-//! `echo X` (one column of the parameter's type), `fail`, `sleep MS`
+//! `echo X` (one column of the parameter's type), `fail`, `panic`, `sleep MS`
 //! (polls the cancel token), `copy in`, `copy out`, `set tz NAME`.
 
 #![allow(dead_code)]
@@ -226,6 +226,7 @@ impl MockSession {
                     tag: "SELECT 1".into(),
                 })
             }
+            "panic" => panic!("mock engine bug"),
             "fail" => Err(SqlError::new(
                 SqlState::UNIQUE_VIOLATION,
                 "duplicate key value violates unique constraint \"kv_pkey\"",
@@ -326,7 +327,7 @@ impl SqlSession for MockSession {
         let words = words(sql.trim().trim_end_matches(';'));
         let known = [
             "begin", "commit", "rollback", "insert", "select", "series", "echo", "fail", "sleep",
-            "copy", "set",
+            "copy", "set", "panic",
         ];
         if !known.contains(&words[0].as_str()) {
             return Err(SqlError::syntax(format!(
