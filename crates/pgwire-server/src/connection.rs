@@ -27,94 +27,114 @@ pub(crate) struct Connection<S: SqlSession> {
     pub(crate) portals: HashMap<String, Portal<S::Statement>>,
     /// An extended-protocol message failed: discard messages until Sync.
     pub(crate) skip_until_sync: bool,
+    /// Becomes true when the server shuts down.
+    shutdown: watch::Receiver<bool>,
 }
 
 impl<S: SqlSession> Connection<S> {
     /// A connection whose startup phase is complete.
-    pub(crate) fn new(wire: Wire, session: S) -> Self {
+    pub(crate) fn new(wire: Wire, session: S, shutdown: watch::Receiver<bool>) -> Self {
         Connection {
             wire,
             session,
             statements: HashMap::new(),
             portals: HashMap::new(),
             skip_until_sync: false,
+            shutdown,
         }
     }
 
     /// Serves messages until the client terminates, the socket fails or the
     /// server shuts down. The caller closes the session afterwards.
-    pub(crate) async fn run(
-        &mut self,
-        shutdown: &mut watch::Receiver<bool>,
-    ) -> Result<(), ConnectionError> {
+    pub(crate) async fn run(&mut self) -> Result<(), ConnectionError> {
         loop {
-            let message = tokio::select! {
-                biased;
-                _ = shutdown_requested(shutdown) => {
+            match self.step().await {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(ConnectionError::Shutdown) => {
                     let err = SqlError::new(
                         SqlState::ADMIN_SHUTDOWN,
                         "terminating connection due to administrator command",
                     );
-                    self.wire.send(error_response(&err, Severity::Fatal)).await?;
-                    self.wire.flush().await?;
-                    return Ok(());
-                }
-                message = self.wire.read() => message?,
-            };
-            let Some(message) = message else {
-                return Ok(());
-            };
-            if self.skip_until_sync
-                && !matches!(
-                    message,
-                    PgWireFrontendMessage::Sync(_) | PgWireFrontendMessage::Terminate(_)
-                )
-            {
-                continue;
-            }
-            match message {
-                PgWireFrontendMessage::Query(query) => simple::query(self, &query.query).await?,
-                PgWireFrontendMessage::Parse(parse) => {
-                    let result = extended::parse(self, parse).await;
-                    self.finish_extended_step(result).await?
-                }
-                PgWireFrontendMessage::Bind(bind) => {
-                    let result = extended::bind(self, bind).await;
-                    self.finish_extended_step(result).await?
-                }
-                PgWireFrontendMessage::Describe(describe) => {
-                    let result = extended::describe(self, describe).await;
-                    self.finish_extended_step(result).await?
-                }
-                PgWireFrontendMessage::Execute(execute) => {
-                    let result = extended::execute(self, execute).await;
-                    self.finish_extended_step(result).await?
-                }
-                PgWireFrontendMessage::Close(close) => {
-                    let result = extended::close(self, close).await;
-                    self.finish_extended_step(result).await?
-                }
-                PgWireFrontendMessage::Sync(_) => extended::sync(self).await?,
-                PgWireFrontendMessage::Flush(_) => self.wire.flush().await?,
-                PgWireFrontendMessage::Terminate(_) => return Ok(()),
-                // Leftovers of a COPY that already failed; PostgreSQL ignores
-                // them too so the client can finish sending.
-                PgWireFrontendMessage::CopyData(_)
-                | PgWireFrontendMessage::CopyDone(_)
-                | PgWireFrontendMessage::CopyFail(_) => {}
-                other => {
-                    let err = protocol_violation(format!(
-                        "unexpected message {} after startup",
-                        frontend_name(&other)
-                    ));
                     self.wire
                         .send(error_response(&err, Severity::Fatal))
                         .await?;
                     self.wire.flush().await?;
-                    return Err(ConnectionError::Protocol(err.message));
+                    return Ok(());
                 }
+                Err(err) => return Err(err),
             }
         }
+    }
+
+    /// The next client message, or [`ConnectionError::Shutdown`] if the
+    /// server stops first; `None` when the client closed the socket.
+    pub(crate) async fn next_message(
+        &mut self,
+    ) -> Result<Option<PgWireFrontendMessage>, ConnectionError> {
+        tokio::select! {
+            biased;
+            _ = shutdown_requested(&mut self.shutdown) => Err(ConnectionError::Shutdown),
+            message = self.wire.read() => message,
+        }
+    }
+
+    /// Handles one message; false once the client is done.
+    async fn step(&mut self) -> Result<bool, ConnectionError> {
+        let Some(message) = self.next_message().await? else {
+            return Ok(false);
+        };
+        if self.skip_until_sync
+            && !matches!(
+                message,
+                PgWireFrontendMessage::Sync(_) | PgWireFrontendMessage::Terminate(_)
+            )
+        {
+            return Ok(true);
+        }
+        match message {
+            PgWireFrontendMessage::Query(query) => simple::query(self, &query.query).await?,
+            PgWireFrontendMessage::Parse(parse) => {
+                let result = extended::parse(self, parse).await;
+                self.finish_extended_step(result).await?
+            }
+            PgWireFrontendMessage::Bind(bind) => {
+                let result = extended::bind(self, bind).await;
+                self.finish_extended_step(result).await?
+            }
+            PgWireFrontendMessage::Describe(describe) => {
+                let result = extended::describe(self, describe).await;
+                self.finish_extended_step(result).await?
+            }
+            PgWireFrontendMessage::Execute(execute) => {
+                let result = extended::execute(self, execute).await;
+                self.finish_extended_step(result).await?
+            }
+            PgWireFrontendMessage::Close(close) => {
+                let result = extended::close(self, close).await;
+                self.finish_extended_step(result).await?
+            }
+            PgWireFrontendMessage::Sync(_) => extended::sync(self).await?,
+            PgWireFrontendMessage::Flush(_) => self.wire.flush().await?,
+            PgWireFrontendMessage::Terminate(_) => return Ok(false),
+            // Leftovers of a COPY that already failed; PostgreSQL ignores
+            // them too so the client can finish sending.
+            PgWireFrontendMessage::CopyData(_)
+            | PgWireFrontendMessage::CopyDone(_)
+            | PgWireFrontendMessage::CopyFail(_) => {}
+            other => {
+                let err = protocol_violation(format!(
+                    "unexpected message {} after startup",
+                    frontend_name(&other)
+                ));
+                self.wire
+                    .send(error_response(&err, Severity::Fatal))
+                    .await?;
+                self.wire.flush().await?;
+                return Err(ConnectionError::Protocol(err.message));
+            }
+        }
+        Ok(true)
     }
 
     /// Reports an extended-protocol step's SQL error and starts discarding

@@ -30,7 +30,7 @@ pub(crate) async fn copy_in<S: SqlSession>(
     .await?;
     conn.wire.flush().await?;
     loop {
-        let message = match conn.wire.read().await {
+        let message = match conn.next_message().await {
             Ok(Some(message)) => message,
             other => {
                 // Let the engine discard what it buffered before close().

@@ -25,6 +25,10 @@ pub enum ConnectionError {
     /// The client did not finish the startup handshake in time.
     #[error("startup handshake timed out")]
     StartupTimeout,
+    /// The server is shutting down while the connection waited for the
+    /// client (between queries or inside COPY FROM STDIN).
+    #[error("server shutting down")]
+    Shutdown,
 }
 
 /// The outcome of one protocol step: a client-visible SQL error (the

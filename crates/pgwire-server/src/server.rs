@@ -113,7 +113,7 @@ async fn serve_connection<S: SqlService>(
     stream: TcpStream,
     service: Arc<S>,
     cancels: Arc<CancelRegistry>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
     // Small request/response messages must not wait for Nagle's algorithm.
     if let Err(err) = stream.set_nodelay(true) {
@@ -146,10 +146,10 @@ async fn serve_connection<S: SqlService>(
     };
 
     let registration = cancels.register(session.cancel_token());
-    let mut conn = Connection::new(wire, session);
+    let mut conn = Connection::new(wire, session, shutdown);
     let served = AssertUnwindSafe(async {
         start(&mut conn, registration.pid, registration.secret).await?;
-        conn.run(&mut shutdown).await
+        conn.run().await
     })
     .catch_unwind()
     .await;

@@ -538,11 +538,17 @@ async fn an_engine_panic_closes_only_that_connection() {
 async fn shutdown_closes_idle_connections_with_57p01() {
     let server = TestServer::start().await;
     let (mut raw, _) = Raw::connect(server.addr, "postgres").await;
+    // A second client sits inside COPY FROM STDIN, waiting to send data.
+    let (mut copying, _) = Raw::connect(server.addr, "postgres").await;
+    copying.send(&raw::query("copy in")).await;
+    assert_eq!(copying.recv().await.unwrap().0, b'G');
     let service = Arc::clone(&server.service);
     server.shutdown().await;
-    let reply = raw.until_ready().await;
-    assert_eq!(raw::error_code(&reply).as_deref(), Some("57P01"));
-    assert_eq!(service.closed.load(Ordering::SeqCst), 1);
+    for client in [&mut raw, &mut copying] {
+        let reply = client.until_ready().await;
+        assert_eq!(raw::error_code(&reply).as_deref(), Some("57P01"));
+    }
+    assert_eq!(service.closed.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
