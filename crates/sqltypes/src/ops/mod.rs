@@ -1,7 +1,7 @@
 //! Operators with PostgreSQL's typing and semantics.
 
 pub mod arith;
-mod jsonops;
+pub mod jsonops;
 pub mod time;
 
 #[cfg(test)]
