@@ -370,3 +370,47 @@ pub async fn run_files(url: &str, engine: Engine, files: &[PathBuf]) -> Result<R
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_values_like_slt() {
+        assert_eq!(render(None), "NULL");
+        assert_eq!(render(Some("")), "(empty)");
+        assert_eq!(render(Some("t")), "t");
+    }
+
+    #[test]
+    fn server_errors_carry_sqlstate_and_message() {
+        let err = DbError::Server {
+            severity: "ERROR".into(),
+            code: "23505".into(),
+            message: "duplicate key value violates unique constraint \"t_pkey\"".into(),
+        };
+        let text = err.to_string();
+        assert!(text.starts_with("db error: ERROR: 23505: duplicate key"));
+        assert_eq!(
+            PgConnection::error_sql_state(&err).as_deref(),
+            Some("23505")
+        );
+    }
+
+    #[test]
+    fn run_files_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let files = Vec::new();
+        let fut = run_files("host=127.0.0.1", Engine::Rangedb, &files);
+        assert_send(&fut);
+    }
+
+    #[test]
+    fn lists_slt_files_sorted() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sql");
+        let files = slt_files(dir).unwrap();
+        assert!(files.len() > 1);
+        assert!(files.windows(2).all(|w| w[0] < w[1]));
+        assert!(files.iter().all(|f| f.extension().unwrap() == "slt"));
+    }
+}
