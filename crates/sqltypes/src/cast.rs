@@ -99,27 +99,35 @@ pub fn cast(
         (Value::Float8(f), _) if to.is_numeric() => from_float(f, false, to),
         (Value::Numeric(d), _) if to.is_numeric() => from_numeric(d, to),
         (Value::Date(d), DataType::Timestamp) => Ok(Value::Timestamp(date_to_ts(&d))),
-        (Value::Date(d), DataType::TimestampTz) => Ok(Value::TimestampTz(ts_to_tstz(&date_to_ts(&d), ctx))),
+        (Value::Date(d), DataType::TimestampTz) => {
+            Ok(Value::TimestampTz(ts_to_tstz(&date_to_ts(&d), ctx)))
+        }
         (Value::Timestamp(t), DataType::Date) => Ok(Value::Date(ts_to_date(&t))),
         (Value::Timestamp(t), DataType::Time) => Ok(Value::Time(t.time())),
         (Value::Timestamp(t), DataType::TimestampTz) => Ok(Value::TimestampTz(ts_to_tstz(&t, ctx))),
         (Value::TimestampTz(t), DataType::Timestamp) => Ok(Value::Timestamp(tstz_to_ts(&t, ctx))),
-        (Value::TimestampTz(t), DataType::Date) => Ok(Value::Date(ts_to_date(&tstz_to_ts(&t, ctx)))),
+        (Value::TimestampTz(t), DataType::Date) => {
+            Ok(Value::Date(ts_to_date(&tstz_to_ts(&t, ctx))))
+        }
         (Value::TimestampTz(t), DataType::Time) => Ok(Value::Time(tstz_to_ts(&t, ctx).time())),
         (Value::Time(t), DataType::Interval) => Ok(Value::Interval(Interval {
             months: 0,
             days: 0,
             micros: time_micros(&t),
         })),
-        (Value::Interval(iv), DataType::Time) => {
-            Ok(Value::Time(micros_to_time(iv.micros.rem_euclid(MICROS_PER_DAY))))
-        }
+        (Value::Interval(iv), DataType::Time) => Ok(Value::Time(micros_to_time(
+            iv.micros.rem_euclid(MICROS_PER_DAY),
+        ))),
         (Value::Json(s), DataType::Jsonb) => text::json::parse_jsonb(&s).map(Value::Jsonb),
         (Value::Jsonb(j), DataType::Json) => Ok(Value::Json(text::json::format_jsonb(&j))),
         (Value::Jsonb(j), _) if to.is_numeric() || *to == DataType::Bool => jsonb_scalar(&j, to),
-        (v @ (Value::Date(_) | Value::Time(_) | Value::Timestamp(_) | Value::TimestampTz(_)), _)
-            if matches!(to, DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz)
-                && same_kind(&v, to) =>
+        (
+            v @ (Value::Date(_) | Value::Time(_) | Value::Timestamp(_) | Value::TimestampTz(_)),
+            _,
+        ) if matches!(
+            to,
+            DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz
+        ) && same_kind(&v, to) =>
         {
             Ok(v)
         }
@@ -174,7 +182,10 @@ fn same_kind(v: &Value, to: &DataType) -> bool {
             | (Value::Uuid(_), DataType::Uuid)
             | (Value::Json(_), DataType::Json)
             | (Value::Jsonb(_), DataType::Jsonb)
-            | (Value::Oid(_), DataType::Oid | DataType::RegClass | DataType::RegType)
+            | (
+                Value::Oid(_),
+                DataType::Oid | DataType::RegClass | DataType::RegType
+            )
     )
 }
 
@@ -266,7 +277,7 @@ fn from_float(f: f64, single: bool, to: &DataType) -> Result<Value, SqlError> {
     match to {
         DataType::Int2 => int(-32768.0, 32768.0).map(|v| Value::Int2(v as i16)),
         DataType::Int4 => int(-2147483648.0, 2147483648.0).map(|v| Value::Int4(v as i32)),
-        DataType::Int8 => int(-9.223372036854775808e18, 9.223372036854775808e18).map(Value::Int8),
+        DataType::Int8 => int(-9.223_372_036_854_776e18, 9.223_372_036_854_776e18).map(Value::Int8),
         DataType::Float4 => {
             let r = f as f32;
             if r.is_infinite() && f.is_finite() {
@@ -445,9 +456,10 @@ fn cast_context_needed(from: &DataType, to: &DataType) -> Option<CastContext> {
         (T::Time, T::Interval) => Implicit,
         (T::Interval, T::Time) => Assignment,
         (T::Json, T::Jsonb) | (T::Jsonb, T::Json) => Assignment,
-        (T::Jsonb, T::Bool | T::Int2 | T::Int4 | T::Int8 | T::Float4 | T::Float8 | T::Numeric(_)) => {
-            Explicit
-        }
+        (
+            T::Jsonb,
+            T::Bool | T::Int2 | T::Int4 | T::Int8 | T::Float4 | T::Float8 | T::Numeric(_),
+        ) => Explicit,
         // Automatic I/O conversion casts.
         (_, t) if t.is_string() => Assignment,
         (f, _) if f.is_string() => Explicit,
@@ -485,41 +497,88 @@ mod tests {
         assert_eq!(x(Value::Float8(3.5), DataType::Int4), "4");
         assert_eq!(x(Value::Float8(-2.5), DataType::Int4), "-2");
         assert_eq!(x(Value::Numeric(Decimal::new(25, 1)), DataType::Int4), "3");
-        assert_eq!(x(Value::Numeric(Decimal::new(-25, 1)), DataType::Int2), "-3");
-        assert_eq!(x(Value::Float8(1e10), DataType::Int4), "ERROR 22003: integer out of range");
-        assert_eq!(x(Value::Int8(1 << 40), DataType::Int2), "ERROR 22003: smallint out of range");
         assert_eq!(
-            x(Value::Numeric(Decimal::from(3_000_000_000i64)), DataType::Int4),
+            x(Value::Numeric(Decimal::new(-25, 1)), DataType::Int2),
+            "-3"
+        );
+        assert_eq!(
+            x(Value::Float8(1e10), DataType::Int4),
             "ERROR 22003: integer out of range"
         );
-        assert_eq!(x(Value::Float8(1e40), DataType::Float4), "ERROR 22003: value out of range: overflow");
+        assert_eq!(
+            x(Value::Int8(1 << 40), DataType::Int2),
+            "ERROR 22003: smallint out of range"
+        );
+        assert_eq!(
+            x(
+                Value::Numeric(Decimal::from(3_000_000_000i64)),
+                DataType::Int4
+            ),
+            "ERROR 22003: integer out of range"
+        );
+        assert_eq!(
+            x(Value::Float8(1e40), DataType::Float4),
+            "ERROR 22003: value out of range: overflow"
+        );
         assert_eq!(x(Value::Float8(0.1 + 0.2), DataType::Numeric(None)), "0.3");
         assert_eq!(x(Value::Float4(0.1), DataType::Numeric(None)), "0.1");
-        assert_eq!(x(Value::Float8(1e20), DataType::Numeric(None)), "100000000000000000000");
-        assert_eq!(x(Value::Float4(1.234_567_9), DataType::Numeric(None)), "1.23457");
+        assert_eq!(
+            x(Value::Float8(1e20), DataType::Numeric(None)),
+            "100000000000000000000"
+        );
+        assert_eq!(
+            x(Value::Float4(1.234_567_9), DataType::Numeric(None)),
+            "1.23457"
+        );
         assert_eq!(x(Value::Int4(5), DataType::Numeric(Some((5, 2)))), "5.00");
-        assert_eq!(x(Value::Numeric(Decimal::new(15, 1)), DataType::Float8), "1.5");
+        assert_eq!(
+            x(Value::Numeric(Decimal::new(15, 1)), DataType::Float8),
+            "1.5"
+        );
     }
 
     #[test]
     fn string_casts() {
         assert_eq!(x(Value::Bool(true), DataType::Text), "true");
         assert_eq!(
-            c(Value::Text("a  ".into()), DataType::Char(Some(3)), DataType::Varchar(None), CastContext::Explicit),
+            c(
+                Value::Text("a  ".into()),
+                DataType::Char(Some(3)),
+                DataType::Varchar(None),
+                CastContext::Explicit
+            ),
             "a"
         );
-        assert_eq!(x(Value::Text("abc".into()), DataType::Varchar(Some(2))), "ab");
         assert_eq!(
-            c(Value::Text("abc".into()), DataType::Text, DataType::Varchar(Some(2)), CastContext::Assignment),
+            x(Value::Text("abc".into()), DataType::Varchar(Some(2))),
+            "ab"
+        );
+        assert_eq!(
+            c(
+                Value::Text("abc".into()),
+                DataType::Text,
+                DataType::Varchar(Some(2)),
+                CastContext::Assignment
+            ),
             "ERROR 22001: value too long for type character varying(2)"
         );
         assert_eq!(
-            c(Value::Text("ab  ".into()), DataType::Text, DataType::Varchar(Some(2)), CastContext::Assignment),
+            c(
+                Value::Text("ab  ".into()),
+                DataType::Text,
+                DataType::Varchar(Some(2)),
+                CastContext::Assignment
+            ),
             "ab"
         );
         assert_eq!(x(Value::Bytea(b"a".to_vec()), DataType::Text), "\\x61");
         assert_eq!(
-            c(Value::Text("12".into()), DataType::Unknown, DataType::Int4, CastContext::Implicit),
+            c(
+                Value::Text("12".into()),
+                DataType::Unknown,
+                DataType::Int4,
+                CastContext::Implicit
+            ),
             "12"
         );
         assert_eq!(x(Value::Int4(12), DataType::Char(Some(4))), "12  ");
@@ -527,7 +586,13 @@ mod tests {
 
     #[test]
     fn other_casts() {
-        let iv = |micros| Value::Interval(Interval { months: 0, days: 0, micros });
+        let iv = |micros| {
+            Value::Interval(Interval {
+                months: 0,
+                days: 0,
+                micros,
+            })
+        };
         assert_eq!(x(iv(25 * 3_600_000_000), DataType::Time), "01:00:00");
         assert_eq!(x(iv(-3_600_000_000), DataType::Time), "23:00:00");
         assert_eq!(x(Value::Jsonb(serde_json::json!(1)), DataType::Int4), "1");
@@ -538,7 +603,10 @@ mod tests {
         );
         assert_eq!(x(Value::Oid(4294967295), DataType::Int4), "-1");
         assert_eq!(x(Value::Int8(-1), DataType::Oid), "4294967295");
-        assert_eq!(x(Value::Int8(1 << 32), DataType::Oid), "ERROR 22003: OID out of range");
+        assert_eq!(
+            x(Value::Int8(1 << 32), DataType::Oid),
+            "ERROR 22003: OID out of range"
+        );
         assert_eq!(x(Value::Int4(1), DataType::Bool), "t");
         assert_eq!(x(Value::Bool(true), DataType::Int4), "1");
         assert_eq!(
@@ -546,11 +614,22 @@ mod tests {
             "ERROR 42846: cannot cast type boolean to date"
         );
         let d = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap_or_default();
-        assert_eq!(x(Value::Date(d), DataType::TimestampTz), "2024-01-02 00:00:00+00");
-        assert_eq!(x(Value::Date(NaiveDate::MAX), DataType::Timestamp), "infinity");
+        assert_eq!(
+            x(Value::Date(d), DataType::TimestampTz),
+            "2024-01-02 00:00:00+00"
+        );
+        assert_eq!(
+            x(Value::Date(NaiveDate::MAX), DataType::Timestamp),
+            "infinity"
+        );
         let arr = Value::Array(vec![Value::Text("1".into()), Value::Null]);
         assert_eq!(
-            c(arr, DataType::Array(Box::new(DataType::Text)), DataType::Array(Box::new(DataType::Int8)), CastContext::Explicit),
+            c(
+                arr,
+                DataType::Array(Box::new(DataType::Text)),
+                DataType::Array(Box::new(DataType::Int8)),
+                CastContext::Explicit
+            ),
             "{1,NULL}"
         );
     }
@@ -561,8 +640,16 @@ mod tests {
         assert!(can_cast(&DataType::Int4, &DataType::Int8, Implicit));
         assert!(!can_cast(&DataType::Int8, &DataType::Int4, Implicit));
         assert!(can_cast(&DataType::Int8, &DataType::Int4, Assignment));
-        assert!(can_cast(&DataType::Numeric(None), &DataType::Float8, Implicit));
-        assert!(!can_cast(&DataType::Float8, &DataType::Numeric(None), Implicit));
+        assert!(can_cast(
+            &DataType::Numeric(None),
+            &DataType::Float8,
+            Implicit
+        ));
+        assert!(!can_cast(
+            &DataType::Float8,
+            &DataType::Numeric(None),
+            Implicit
+        ));
         assert!(can_cast(&DataType::Unknown, &DataType::Date, Implicit));
         assert!(!can_cast(&DataType::Text, &DataType::Int4, Assignment));
         assert!(can_cast(&DataType::Text, &DataType::Int4, Explicit));
@@ -570,7 +657,11 @@ mod tests {
         assert!(!can_cast(&DataType::Int4, &DataType::Text, Implicit));
         assert!(can_cast(&DataType::Date, &DataType::TimestampTz, Implicit));
         assert!(!can_cast(&DataType::Bool, &DataType::Int4, Assignment));
-        assert!(can_cast(&DataType::Char(Some(3)), &DataType::Text, Implicit));
+        assert!(can_cast(
+            &DataType::Char(Some(3)),
+            &DataType::Text,
+            Implicit
+        ));
         assert!(!can_cast(&DataType::Uuid, &DataType::Int4, Explicit));
     }
 }

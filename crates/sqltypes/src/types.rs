@@ -298,7 +298,10 @@ mod tests {
     #[test]
     fn modifiers_follow_postgres_typmod_encoding() {
         assert_eq!(DataType::Varchar(Some(10)).type_modifier(), 14);
-        assert_eq!(DataType::Numeric(Some((10, 2))).type_modifier(), (10 << 16 | 2) + 4);
+        assert_eq!(
+            DataType::Numeric(Some((10, 2))).type_modifier(),
+            (10 << 16 | 2) + 4
+        );
         assert_eq!(DataType::Text.type_modifier(), -1);
     }
 }

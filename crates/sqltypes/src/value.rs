@@ -163,9 +163,7 @@ impl Value {
             (TimestampTz(a), TimestampTz(b)) => Some(a.cmp(b)),
             (Date(a), Timestamp(b)) => a.and_hms_opt(0, 0, 0).map(|a| a.cmp(b)),
             (Timestamp(a), Date(b)) => b.and_hms_opt(0, 0, 0).map(|b| a.cmp(&b)),
-            (Interval(a), Interval(b)) => {
-                Some(a.comparable_micros().cmp(&b.comparable_micros()))
-            }
+            (Interval(a), Interval(b)) => Some(a.comparable_micros().cmp(&b.comparable_micros())),
             (Uuid(a), Uuid(b)) => Some(a.cmp(b)),
             (Json(a), Json(b)) => Some(a.cmp(b)),
             (Jsonb(a), Jsonb(b)) => Some(jsonb_cmp(a, b)),
@@ -182,7 +180,8 @@ impl Value {
                 if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
                     return Some(x.cmp(&y));
                 }
-                let float = matches!(a, Float4(_) | Float8(_)) || matches!(b, Float4(_) | Float8(_));
+                let float =
+                    matches!(a, Float4(_) | Float8(_)) || matches!(b, Float4(_) | Float8(_));
                 if !float {
                     if let (Some(x), Some(y)) = (a.as_decimal(), b.as_decimal()) {
                         return Some(x.cmp(&y));
@@ -261,12 +260,14 @@ impl Hash for Value {
             Value::Null => 0u8.hash(state),
             Value::Bool(b) => b.hash(state),
             // Equal numbers of different types must hash alike.
-            Value::Int2(_) | Value::Int4(_) | Value::Int8(_) | Value::Oid(_) | Value::Numeric(_) => {
-                match self.as_decimal() {
-                    Some(d) => d.normalize().hash(state),
-                    None => 0u8.hash(state),
-                }
-            }
+            Value::Int2(_)
+            | Value::Int4(_)
+            | Value::Int8(_)
+            | Value::Oid(_)
+            | Value::Numeric(_) => match self.as_decimal() {
+                Some(d) => d.normalize().hash(state),
+                None => 0u8.hash(state),
+            },
             Value::Float4(_) | Value::Float8(_) => {
                 let f = self.as_f64().unwrap_or(0.0);
                 if f.fract() == 0.0 && f.abs() < 1e15 {
@@ -316,6 +317,9 @@ mod tests {
     fn nulls_sort_last_and_are_not_comparable() {
         assert_eq!(Value::Null.sql_cmp(&Value::Int4(1)), None);
         assert_eq!(Value::Null.total_cmp(&Value::Int4(1)), Ordering::Greater);
-        assert_eq!(Value::Float8(f64::NAN).total_cmp(&Value::Float8(1e300)), Ordering::Greater);
+        assert_eq!(
+            Value::Float8(f64::NAN).total_cmp(&Value::Float8(1e300)),
+            Ordering::Greater
+        );
     }
 }

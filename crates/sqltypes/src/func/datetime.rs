@@ -11,7 +11,9 @@ use super::{arg_f64, arg_i64, arg_str, invalid_param, FunctionSignature};
 use crate::cast::{time_micros, ts_to_tstz, tstz_to_ts};
 use crate::error::{SqlError, SqlState};
 use crate::interval::{Interval, MICROS_PER_DAY};
-use crate::ops::time::{days_in_month, justify_days, justify_hours, justify_interval, timestamp_out_of_range};
+use crate::ops::time::{
+    days_in_month, justify_days, justify_hours, justify_interval, timestamp_out_of_range,
+};
 use crate::text::datetime::{from_local, timestamp_is_infinite, timestamptz_is_infinite, to_local};
 use crate::types::DataType;
 use crate::value::{EvalContext, Value};
@@ -39,7 +41,10 @@ pub fn normalize_unit(s: &str) -> String {
 }
 
 fn unit_not_recognized(unit: &str, ty: &DataType) -> SqlError {
-    invalid_param(format!("unit \"{unit}\" not recognized for type {}", ty.sql_name()))
+    invalid_param(format!(
+        "unit \"{unit}\" not recognized for type {}",
+        ty.sql_name()
+    ))
 }
 
 fn unit_not_supported(unit: &str, ty: &DataType) -> SqlError {
@@ -59,7 +64,11 @@ fn pg_year(y: i32) -> i64 {
 }
 
 /// `date_trunc` on a wall-clock timestamp.
-pub fn trunc_timestamp(unit: &str, ts: NaiveDateTime, ty: &DataType) -> Result<NaiveDateTime, SqlError> {
+pub fn trunc_timestamp(
+    unit: &str,
+    ts: NaiveDateTime,
+    ty: &DataType,
+) -> Result<NaiveDateTime, SqlError> {
     if timestamp_is_infinite(&ts) {
         return Ok(ts);
     }
@@ -79,21 +88,39 @@ pub fn trunc_timestamp(unit: &str, ts: NaiveDateTime, ty: &DataType) -> Result<N
         "minute" => d.and_hms_opt(ts.hour(), ts.minute(), 0).unwrap_or(ts),
         "hour" => d.and_hms_opt(ts.hour(), 0, 0).unwrap_or(ts),
         "day" => d.and_time(NaiveTime::MIN),
-        "week" => (d - Duration::days(d.weekday().num_days_from_monday() as i64)).and_time(NaiveTime::MIN),
+        "week" => {
+            (d - Duration::days(d.weekday().num_days_from_monday() as i64)).and_time(NaiveTime::MIN)
+        }
         "month" => ymd(year, d.month())?,
         "quarter" => ymd(year, (d.month() - 1) / 3 * 3 + 1)?,
         "year" => ymd(year, 1)?,
         "decade" => ymd(year.div_euclid(10) * 10, 1)?,
         "century" => {
             let y = pg_year(year);
-            let c = if y > 0 { (y + 99) / 100 } else { -((99 - (y + 1)) / 100) };
-            let start = if c > 0 { (c - 1) * 100 + 1 } else { c * 100 + 1 };
+            let c = if y > 0 {
+                (y + 99) / 100
+            } else {
+                -((99 - (y + 1)) / 100)
+            };
+            let start = if c > 0 {
+                (c - 1) * 100 + 1
+            } else {
+                c * 100 + 1
+            };
             ymd(start as i32, 1)?
         }
         "millennium" => {
             let y = pg_year(year);
-            let m = if y > 0 { (y + 999) / 1000 } else { -((999 - (y + 1)) / 1000) };
-            let start = if m > 0 { (m - 1) * 1000 + 1 } else { m * 1000 + 1 };
+            let m = if y > 0 {
+                (y + 999) / 1000
+            } else {
+                -((999 - (y + 1)) / 1000)
+            };
+            let start = if m > 0 {
+                (m - 1) * 1000 + 1
+            } else {
+                m * 1000 + 1
+            };
             ymd(start as i32, 1)?
         }
         _ => return Err(unit_not_recognized(unit, ty)),
@@ -106,7 +133,11 @@ fn trunc_interval(unit: &str, iv: &Interval) -> Result<Interval, SqlError> {
     let mons = iv.months % 12;
     let hour_us = 3_600_000_000i64;
     let t = iv.micros;
-    let keep = |m: i32, d: i32, us: i64| Interval { months: m, days: d, micros: us };
+    let keep = |m: i32, d: i32, us: i64| Interval {
+        months: m,
+        days: d,
+        micros: us,
+    };
     Ok(match u.as_str() {
         "millennium" => keep(years / 1000 * 1000 * 12, 0, 0),
         "century" => keep(years / 100 * 100 * 12, 0, 0),
@@ -120,12 +151,10 @@ fn trunc_interval(unit: &str, iv: &Interval) -> Result<Interval, SqlError> {
         "second" => keep(iv.months, iv.days, t / 1_000_000 * 1_000_000),
         "milliseconds" => keep(iv.months, iv.days, t / 1000 * 1000),
         "microseconds" => *iv,
-        "week" => {
-            return Err(SqlError::new(
-                SqlState::FEATURE_NOT_SUPPORTED,
-                "interval units \"week\" not supported because months usually have fractional weeks",
-            ))
-        }
+        "week" => return Err(SqlError::new(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "interval units \"week\" not supported because months usually have fractional weeks",
+        )),
         _ => return Err(unit_not_recognized(unit, &DataType::Interval)),
     })
 }
@@ -155,7 +184,14 @@ fn extract_ts(
     if date_only
         && matches!(
             u.as_str(),
-            "microseconds" | "milliseconds" | "second" | "minute" | "hour" | "timezone" | "timezone_hour" | "timezone_minute"
+            "microseconds"
+                | "milliseconds"
+                | "second"
+                | "minute"
+                | "hour"
+                | "timezone"
+                | "timezone_hour"
+                | "timezone_minute"
         )
     {
         return Err(unit_not_supported(unit, ty));
@@ -178,9 +214,21 @@ fn extract_ts(
         "dow" => dec(d.weekday().num_days_from_sunday() as i64),
         "isodow" => dec(d.weekday().number_from_monday() as i64),
         "doy" => dec(d.ordinal() as i64),
-        "decade" => dec(if year >= 0 { year / 10 } else { -((8 - (year - 1)) / 10) }),
-        "century" => dec(if year > 0 { (year + 99) / 100 } else { -((99 - (year - 1)) / 100) }),
-        "millennium" => dec(if year > 0 { (year + 999) / 1000 } else { -((999 - (year - 1)) / 1000) }),
+        "decade" => dec(if year >= 0 {
+            year / 10
+        } else {
+            -((8 - (year - 1)) / 10)
+        }),
+        "century" => dec(if year > 0 {
+            (year + 99) / 100
+        } else {
+            -((99 - (year - 1)) / 100)
+        }),
+        "millennium" => dec(if year > 0 {
+            (year + 999) / 1000
+        } else {
+            -((999 - (year - 1)) / 1000)
+        }),
         "julian" => {
             let jd = d.num_days_from_ce() as i64 + 1_721_425;
             if date_only {
@@ -192,7 +240,9 @@ fn extract_ts(
             }
         }
         "epoch" => {
-            let local_us = (ts - DateTime::<Utc>::UNIX_EPOCH.naive_utc()).num_microseconds().unwrap_or(0);
+            let local_us = (ts - DateTime::<Utc>::UNIX_EPOCH.naive_utc())
+                .num_microseconds()
+                .unwrap_or(0);
             let us = local_us - offset.unwrap_or(0) as i64 * 1_000_000;
             if date_only {
                 dec(us / 1_000_000)
@@ -259,8 +309,15 @@ fn extract_time(unit: &str, t: &NaiveTime) -> Result<Decimal, SqlError> {
 fn infinite_extract(unit: &str, positive: bool) -> Option<Value> {
     // PostgreSQL returns ±Infinity for monotonic fields and NULL otherwise.
     let u = normalize_unit(unit);
-    if matches!(u.as_str(), "year" | "decade" | "century" | "millennium" | "julian" | "isoyear" | "epoch") {
-        Some(Value::Float8(if positive { f64::INFINITY } else { f64::NEG_INFINITY }))
+    if matches!(
+        u.as_str(),
+        "year" | "decade" | "century" | "millennium" | "julian" | "isoyear" | "epoch"
+    ) {
+        Some(Value::Float8(if positive {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        }))
     } else {
         Some(Value::Null)
     }
@@ -276,7 +333,11 @@ fn extract_value(unit: &str, v: &Value, ctx: &EvalContext, float: bool) -> Resul
         }
         Value::TimestampTz(ts) => {
             if timestamptz_is_infinite(ts) {
-                return Ok(infinite_or_null(unit, *ts == DateTime::<Utc>::MAX_UTC, float));
+                return Ok(infinite_or_null(
+                    unit,
+                    *ts == DateTime::<Utc>::MAX_UTC,
+                    float,
+                ));
             }
             let (local, off) = to_local(ts, &ctx.timezone);
             extract_ts(unit, local, Some(off), &DataType::TimestampTz)?
@@ -285,7 +346,11 @@ fn extract_value(unit: &str, v: &Value, ctx: &EvalContext, float: bool) -> Resul
             if crate::text::datetime::date_is_infinite(d) {
                 return Ok(infinite_or_null(unit, *d == NaiveDate::MAX, float));
             }
-            let ty = if float { DataType::Timestamp } else { DataType::Date };
+            let ty = if float {
+                DataType::Timestamp
+            } else {
+                DataType::Date
+            };
             extract_ts(unit, d.and_time(NaiveTime::MIN), None, &ty)?
         }
         Value::Time(t) => extract_time(unit, t)?,
@@ -315,7 +380,10 @@ fn infinite_or_null(unit: &str, positive: bool, float: bool) -> Value {
 /// month lengths of the earlier operand.
 pub fn age(a: NaiveDateTime, b: NaiveDateTime) -> Result<Interval, SqlError> {
     if timestamp_is_infinite(&a) || timestamp_is_infinite(&b) {
-        return Err(SqlError::new(SqlState::DATETIME_FIELD_OVERFLOW, "interval out of range"));
+        return Err(SqlError::new(
+            SqlState::DATETIME_FIELD_OVERFLOW,
+            "interval out of range",
+        ));
     }
     let neg = a < b;
     let f = |t: &NaiveDateTime| {
@@ -334,7 +402,8 @@ pub fn age(a: NaiveDateTime, b: NaiveDateTime) -> Result<Interval, SqlError> {
     if neg {
         r.iter_mut().for_each(|v| *v = -*v);
     }
-    let [mut year, mut mon, mut mday, mut hour, mut min, mut sec, mut fsec] = [r[0], r[1], r[2], r[3], r[4], r[5], r[6]];
+    let [mut year, mut mon, mut mday, mut hour, mut min, mut sec, mut fsec] =
+        [r[0], r[1], r[2], r[3], r[4], r[5], r[6]];
     while fsec < 0 {
         fsec += 1_000_000;
         sec -= 1;
@@ -365,7 +434,9 @@ pub fn age(a: NaiveDateTime, b: NaiveDateTime) -> Result<Interval, SqlError> {
     let days = s * mday;
     let micros = s * (((hour * 60 + min) * 60 + sec) * 1_000_000 + fsec);
     Ok(Interval {
-        months: i32::try_from(months).map_err(|_| SqlError::new(SqlState::DATETIME_FIELD_OVERFLOW, "interval out of range"))?,
+        months: i32::try_from(months).map_err(|_| {
+            SqlError::new(SqlState::DATETIME_FIELD_OVERFLOW, "interval out of range")
+        })?,
         days: days as i32,
         micros,
     })
@@ -383,7 +454,8 @@ fn make_date(y: i64, m: i64, d: i64) -> Result<NaiveDate, SqlError> {
         return Err(date_field_error(y, m, d));
     }
     let year = if y < 0 { y + 1 } else { y };
-    let (Ok(year), Ok(m32), Ok(d32)) = (i32::try_from(year), u32::try_from(m), u32::try_from(d)) else {
+    let (Ok(year), Ok(m32), Ok(d32)) = (i32::try_from(year), u32::try_from(m), u32::try_from(d))
+    else {
         return Err(date_field_error(y, m, d));
     };
     NaiveDate::from_ymd_opt(year, m32, d32).ok_or_else(|| date_field_error(y, m, d))
@@ -422,19 +494,28 @@ pub fn call(
             Value::TimestampTz(ctx.transaction_start)
         }
         "clock_timestamp" => Value::TimestampTz(Utc::now()),
-        "timeofday" => Value::Text(crate::text::datetime::format_timestamptz(&Utc::now(), &ctx.timezone)),
+        "timeofday" => Value::Text(crate::text::datetime::format_timestamptz(
+            &Utc::now(),
+            &ctx.timezone,
+        )),
         "current_date" => Value::Date(local_now().date()),
         "localtimestamp" => Value::Timestamp(local_now()),
         "localtime" | "current_time" => Value::Time(local_now().time()),
         "date_trunc" => {
             let unit = arg_str(args, 0);
             match args.get(1) {
-                Some(Value::Timestamp(ts)) => Value::Timestamp(trunc_timestamp(unit, *ts, &DataType::Timestamp)?),
+                Some(Value::Timestamp(ts)) => {
+                    Value::Timestamp(trunc_timestamp(unit, *ts, &DataType::Timestamp)?)
+                }
                 Some(Value::TimestampTz(ts)) => {
                     if timestamptz_is_infinite(ts) {
                         return Ok(Some(Value::TimestampTz(*ts)));
                     }
-                    let tz = if args.len() > 2 { tz_of(arg_str(args, 2))? } else { ctx.timezone };
+                    let tz = if args.len() > 2 {
+                        tz_of(arg_str(args, 2))?
+                    } else {
+                        ctx.timezone
+                    };
                     let (local, _) = to_local(ts, &tz);
                     let t = trunc_timestamp(unit, local, &DataType::TimestampTz)?;
                     Value::TimestampTz(from_local(&t, &tz))
@@ -450,17 +531,30 @@ pub fn call(
         "age" => {
             let (a, b) = match (args.first(), args.get(1)) {
                 (Some(Value::Timestamp(a)), Some(Value::Timestamp(b))) => (*a, *b),
-                (Some(Value::TimestampTz(a)), Some(Value::TimestampTz(b))) => (tstz_to_ts(a, ctx), tstz_to_ts(b, ctx)),
-                (Some(Value::Timestamp(b)), None) => (local_now().date().and_time(NaiveTime::MIN), *b),
-                (Some(Value::TimestampTz(b)), None) => {
-                    (local_now().date().and_time(NaiveTime::MIN), tstz_to_ts(b, ctx))
+                (Some(Value::TimestampTz(a)), Some(Value::TimestampTz(b))) => {
+                    (tstz_to_ts(a, ctx), tstz_to_ts(b, ctx))
                 }
+                (Some(Value::Timestamp(b)), None) => {
+                    (local_now().date().and_time(NaiveTime::MIN), *b)
+                }
+                (Some(Value::TimestampTz(b)), None) => (
+                    local_now().date().and_time(NaiveTime::MIN),
+                    tstz_to_ts(b, ctx),
+                ),
                 _ => return Ok(Some(Value::Null)),
             };
             Value::Interval(age(a, b)?)
         }
-        "make_date" => Value::Date(make_date(arg_i64(args, 0), arg_i64(args, 1), arg_i64(args, 2))?),
-        "make_time" => Value::Time(make_time(arg_i64(args, 0), arg_i64(args, 1), arg_f64(args, 2))?),
+        "make_date" => Value::Date(make_date(
+            arg_i64(args, 0),
+            arg_i64(args, 1),
+            arg_i64(args, 2),
+        )?),
+        "make_time" => Value::Time(make_time(
+            arg_i64(args, 0),
+            arg_i64(args, 1),
+            arg_f64(args, 2),
+        )?),
         "make_timestamp" | "make_timestamptz" => {
             let d = make_date(arg_i64(args, 0), arg_i64(args, 1), arg_i64(args, 2))?;
             let t = make_time(arg_i64(args, 3), arg_i64(args, 4), arg_f64(args, 5))?;
@@ -473,12 +567,23 @@ pub fn call(
         }
         "make_interval" => {
             let g = |i: usize| if args.len() > i { arg_i64(args, i) } else { 0 };
-            let secs = if args.len() > 6 { arg_f64(args, 6) } else { 0.0 };
+            let secs = if args.len() > 6 {
+                arg_f64(args, 6)
+            } else {
+                0.0
+            };
             let months = g(0) * 12 + g(1);
             let days = g(2) * 7 + g(3);
             let micros = (g(4) as f64 * 3600.0 + g(5) as f64 * 60.0 + secs) * 1e6;
-            if i32::try_from(months).is_err() || i32::try_from(days).is_err() || !micros.is_finite() || micros.abs() > 9.2e18 {
-                return Err(SqlError::new(SqlState::DATETIME_FIELD_OVERFLOW, "interval out of range"));
+            if i32::try_from(months).is_err()
+                || i32::try_from(days).is_err()
+                || !micros.is_finite()
+                || micros.abs() > 9.2e18
+            {
+                return Err(SqlError::new(
+                    SqlState::DATETIME_FIELD_OVERFLOW,
+                    "interval out of range",
+                ));
             }
             Value::Interval(Interval {
                 months: months as i32,
@@ -519,7 +624,10 @@ pub fn call(
             if us.abs() > 9.2e18 {
                 return Err(SqlError::new(
                     SqlState::DATETIME_FIELD_OVERFLOW,
-                    format!("timestamp out of range: \"{}\"", crate::text::format_float8(f, 1)),
+                    format!(
+                        "timestamp out of range: \"{}\"",
+                        crate::text::format_float8(f, 1)
+                    ),
                 ));
             }
             let t = DateTime::<Utc>::UNIX_EPOCH
@@ -546,7 +654,10 @@ pub fn call(
                 }
             }
         }
-        "to_number" => Value::Numeric(super::to_char::to_number(arg_str(args, 0), arg_str(args, 1))?),
+        "to_number" => Value::Numeric(super::to_char::to_number(
+            arg_str(args, 0),
+            arg_str(args, 1),
+        )?),
         _ => return Ok(None),
     }))
 }

@@ -40,12 +40,18 @@ pub fn value_to_json(v: &Value, ty: &DataType, ctx: &EvalContext) -> Result<Json
             let elem = ty.array_element().unwrap_or(DataType::Unknown);
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                let t = if elem == DataType::Unknown { item.natural_type() } else { elem.clone() };
+                let t = if elem == DataType::Unknown {
+                    item.natural_type()
+                } else {
+                    elem.clone()
+                };
                 out.push(value_to_json(item, &t, ctx)?);
             }
             Json::Array(out)
         }
-        Value::Timestamp(ts) => Json::String(text::datetime::format_timestamp(ts).replacen(' ', "T", 1)),
+        Value::Timestamp(ts) => {
+            Json::String(text::datetime::format_timestamp(ts).replacen(' ', "T", 1))
+        }
         Value::TimestampTz(ts) => Json::String(json_timestamptz(ts, ctx)),
         other => Json::String(text::format(other, ty, ctx)),
     })
@@ -197,11 +203,14 @@ pub fn call(
             }
         }
         "jsonb_build_object" | "json_build_object" => {
-            if args.len() % 2 != 0 {
-                return Err(invalid_param("argument list must have even number of elements")
-                    .with_hint(format!(
-                        "The arguments of {name} must consist of alternating keys and values."
-                    )));
+            if !args.len().is_multiple_of(2) {
+                return Err(
+                    invalid_param("argument list must have even number of elements").with_hint(
+                        format!(
+                            "The arguments of {name} must consist of alternating keys and values."
+                        ),
+                    ),
+                );
             }
             let mut m = serde_json::Map::new();
             let mut order: Vec<(String, Json)> = Vec::new();
@@ -251,7 +260,9 @@ pub fn call(
                 Value::Json(json_text(&j, true))
             }
         }
-        "jsonb_typeof" | "json_typeof" => Value::Text(typeof_json(&as_json(args.first())?).to_string()),
+        "jsonb_typeof" | "json_typeof" => {
+            Value::Text(typeof_json(&as_json(args.first())?).to_string())
+        }
         "jsonb_array_length" | "json_array_length" => match as_json(args.first())? {
             Json::Array(items) => Value::Int4(items.len() as i32),
             Json::Object(_) => return Err(cannot_length("non-array")),

@@ -12,7 +12,10 @@ use crate::types::DataType;
 use crate::value::Value;
 
 fn sqrt_negative() -> SqlError {
-    SqlError::new(SqlState("2201F"), "cannot take square root of a negative number")
+    SqlError::new(
+        SqlState("2201F"),
+        "cannot take square root of a negative number",
+    )
 }
 
 fn log_zero() -> SqlError {
@@ -20,7 +23,10 @@ fn log_zero() -> SqlError {
 }
 
 fn log_negative() -> SqlError {
-    SqlError::new(SqlState("2201E"), "cannot take logarithm of a negative number")
+    SqlError::new(
+        SqlState("2201E"),
+        "cannot take logarithm of a negative number",
+    )
 }
 
 fn out_of_range_input() -> SqlError {
@@ -81,15 +87,28 @@ fn dec_gcd(mut a: Decimal, mut b: Decimal) -> Result<Decimal, SqlError> {
 }
 
 /// Math functions; `None` when `name` is not one of them.
-pub fn call(name: &str, sig: &FunctionSignature, args: &[Value]) -> Result<Option<Value>, SqlError> {
+pub fn call(
+    name: &str,
+    sig: &FunctionSignature,
+    args: &[Value],
+) -> Result<Option<Value>, SqlError> {
     let num = is_numeric_sig(sig, 0);
     let x = || arg_f64(args, 0);
     let f = |v: f64| Ok::<_, SqlError>(Some(Value::Float8(v)));
     Ok(match name {
         "abs" => Some(match args.first() {
-            Some(Value::Int2(v)) => Value::Int2(v.checked_abs().ok_or_else(|| int_overflow(&DataType::Int2))?),
-            Some(Value::Int4(v)) => Value::Int4(v.checked_abs().ok_or_else(|| int_overflow(&DataType::Int4))?),
-            Some(Value::Int8(v)) => Value::Int8(v.checked_abs().ok_or_else(|| int_overflow(&DataType::Int8))?),
+            Some(Value::Int2(v)) => Value::Int2(
+                v.checked_abs()
+                    .ok_or_else(|| int_overflow(&DataType::Int2))?,
+            ),
+            Some(Value::Int4(v)) => Value::Int4(
+                v.checked_abs()
+                    .ok_or_else(|| int_overflow(&DataType::Int4))?,
+            ),
+            Some(Value::Int8(v)) => Value::Int8(
+                v.checked_abs()
+                    .ok_or_else(|| int_overflow(&DataType::Int8))?,
+            ),
             Some(Value::Float4(v)) => Value::Float4(v.abs()),
             Some(Value::Float8(v)) => Value::Float8(v.abs()),
             Some(Value::Numeric(d)) => Value::Numeric(d.abs()),
@@ -101,12 +120,24 @@ pub fn call(name: &str, sig: &FunctionSignature, args: &[Value]) -> Result<Optio
         "floor" => return f(x().floor()),
         "sign" if num => {
             let v = dec(args, 0);
-            let s = if v.is_zero() { 0 } else if v.is_sign_negative() { -1 } else { 1 };
+            let s = if v.is_zero() {
+                0
+            } else if v.is_sign_negative() {
+                -1
+            } else {
+                1
+            };
             Some(Value::Numeric(Decimal::from(s)))
         }
         "sign" => {
             let v = x();
-            return f(if v > 0.0 { 1.0 } else if v < 0.0 { -1.0 } else { 0.0 });
+            return f(if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                0.0
+            });
         }
         "round" | "trunc" if num => {
             let d = dec(args, 0);
@@ -171,7 +202,11 @@ pub fn call(name: &str, sig: &FunctionSignature, args: &[Value]) -> Result<Optio
                     let ln10 = Decimal::TEN.checked_ln().ok_or_else(numeric::overflow)?;
                     l.checked_div(ln10).ok_or_else(numeric::overflow)?
                 };
-                let dweight = if name == "ln" { ln_dweight(&d) } else { ln_dweight(&d) - ln_dweight(&Decimal::TEN) };
+                let dweight = if name == "ln" {
+                    ln_dweight(&d)
+                } else {
+                    ln_dweight(&d) - ln_dweight(&Decimal::TEN)
+                };
                 let scale = (16 - dweight).max(d.scale() as i32).max(0) as u32;
                 Some(Value::Numeric(round_to_scale(r, scale)))
             } else {
@@ -194,16 +229,27 @@ pub fn call(name: &str, sig: &FunctionSignature, args: &[Value]) -> Result<Optio
             }
             let r = lv.checked_div(lb).ok_or_else(numeric::overflow)?;
             let dweight = ln_dweight(&v) - ln_dweight(&b);
-            let scale = (16 - dweight).max(b.scale() as i32).max(v.scale() as i32).max(0) as u32;
+            let scale = (16 - dweight)
+                .max(b.scale() as i32)
+                .max(v.scale() as i32)
+                .max(0) as u32;
             Some(Value::Numeric(round_to_scale(r, scale)))
         }
-        "power" | "pow" if num => Some(Value::Numeric(arith::numeric_pow(dec(args, 0), dec(args, 1))?)),
+        "power" | "pow" if num => Some(Value::Numeric(arith::numeric_pow(
+            dec(args, 0),
+            dec(args, 1),
+        )?)),
         "power" | "pow" => return f(arith::float_pow(x(), arg_f64(args, 1))?),
         "mod" => match (args.first(), args.get(1)) {
-            (Some(Value::Numeric(_)), _) | (_, Some(Value::Numeric(_))) => {
-                Some(Value::Numeric(arith::numeric_op(BinaryOp::Mod, dec(args, 0), dec(args, 1))?))
-            }
-            _ => Some(arith::int_op(BinaryOp::Mod, arg_i64(args, 0), arg_i64(args, 1), &sig.result)?),
+            (Some(Value::Numeric(_)), _) | (_, Some(Value::Numeric(_))) => Some(Value::Numeric(
+                arith::numeric_op(BinaryOp::Mod, dec(args, 0), dec(args, 1))?,
+            )),
+            _ => Some(arith::int_op(
+                BinaryOp::Mod,
+                arg_i64(args, 0),
+                arg_i64(args, 1),
+                &sig.result,
+            )?),
         },
         "div" => {
             let (a, b) = (dec(args, 0), dec(args, 1));

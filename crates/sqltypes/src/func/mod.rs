@@ -44,7 +44,12 @@ fn num() -> T {
 /// Overloads of a fixed-signature function: `(parameters, result)`.
 fn candidates(name: &str) -> Option<Vec<(Vec<T>, T)>> {
     let c = |args: &[T], r: T| (args.to_vec(), r);
-    let same_unary = |types: &[T]| types.iter().map(|t| c(std::slice::from_ref(t), t.clone())).collect();
+    let same_unary = |types: &[T]| {
+        types
+            .iter()
+            .map(|t| c(std::slice::from_ref(t), t.clone()))
+            .collect()
+    };
     let all_num = [T::Int2, T::Int4, T::Int8, T::Float4, T::Float8, num()];
     let f8n = [T::Float8, num()];
     Some(match name {
@@ -72,10 +77,9 @@ fn candidates(name: &str) -> Option<Vec<(Vec<T>, T)>> {
         ],
         "strpos" | "position" => vec![c(&[T::Text, T::Text], T::Int4)],
         "replace" | "translate" => vec![c(&[T::Text, T::Text, T::Text], T::Text)],
-        "btrim" | "trim" | "ltrim" | "rtrim" => vec![
-            c(&[T::Text], T::Text),
-            c(&[T::Text, T::Text], T::Text),
-        ],
+        "btrim" | "trim" | "ltrim" | "rtrim" => {
+            vec![c(&[T::Text], T::Text), c(&[T::Text, T::Text], T::Text)]
+        }
         "lpad" | "rpad" => vec![
             c(&[T::Text, T::Int4], T::Text),
             c(&[T::Text, T::Int4, T::Text], T::Text),
@@ -107,7 +111,10 @@ fn candidates(name: &str) -> Option<Vec<(Vec<T>, T)>> {
         | "atan" | "sinh" | "cosh" | "tanh" | "asinh" | "acosh" | "atanh" | "sind" | "cosd"
         | "tand" | "asind" | "acosd" | "atand" => same_unary(&[T::Float8]),
         "atan2" | "atan2d" => vec![c(&[T::Float8, T::Float8], T::Float8)],
-        "power" | "pow" => vec![c(&[T::Float8, T::Float8], T::Float8), c(&[num(), num()], num())],
+        "power" | "pow" => vec![
+            c(&[T::Float8, T::Float8], T::Float8),
+            c(&[num(), num()], num()),
+        ],
         "mod" => vec![
             c(&[T::Int2, T::Int2], T::Int2),
             c(&[T::Int4, T::Int4], T::Int4),
@@ -124,7 +131,10 @@ fn candidates(name: &str) -> Option<Vec<(Vec<T>, T)>> {
         "random" => vec![c(&[], T::Float8)],
         "width_bucket" => vec![c(&[T::Float8, T::Float8, T::Float8, T::Int4], T::Int4)],
         // Date/time.
-        "now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp"
+        "now"
+        | "current_timestamp"
+        | "transaction_timestamp"
+        | "statement_timestamp"
         | "clock_timestamp" => vec![c(&[], T::TimestampTz)],
         "current_date" => vec![c(&[], T::Date)],
         "localtimestamp" => vec![c(&[], T::Timestamp)],
@@ -168,11 +178,21 @@ fn candidates(name: &str) -> Option<Vec<(Vec<T>, T)>> {
         )],
         "make_interval" => (0..=7)
             .map(|n| {
-                let all = [T::Int4, T::Int4, T::Int4, T::Int4, T::Int4, T::Int4, T::Float8];
+                let all = [
+                    T::Int4,
+                    T::Int4,
+                    T::Int4,
+                    T::Int4,
+                    T::Int4,
+                    T::Int4,
+                    T::Float8,
+                ];
                 c(&all[..n], T::Interval)
             })
             .collect(),
-        "justify_days" | "justify_hours" | "justify_interval" => vec![c(&[T::Interval], T::Interval)],
+        "justify_days" | "justify_hours" | "justify_interval" => {
+            vec![c(&[T::Interval], T::Interval)]
+        }
         "isfinite" => vec![
             c(&[T::Date], T::Bool),
             c(&[T::Timestamp], T::Bool),
@@ -292,7 +312,9 @@ pub fn resolve(name: &str, args: &[DataType]) -> Result<FunctionSignature, SqlEr
     if let Some((result, strict)) = variadic_any(name) {
         let ok = match name {
             "to_json" | "to_jsonb" => args.len() == 1,
-            "concat_ws" | "format" | "jsonb_extract_path" | "jsonb_extract_path_text" => !args.is_empty(),
+            "concat_ws" | "format" | "jsonb_extract_path" | "jsonb_extract_path_text" => {
+                !args.is_empty()
+            }
             _ => true,
         };
         if !ok {
@@ -329,7 +351,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Result<FunctionSignature, SqlEr
         } else {
             t.clone()
         };
-        let result = if result == T::Unknown { T::Text } else { result };
+        let result = if result == T::Unknown {
+            T::Text
+        } else {
+            result
+        };
         return Ok(FunctionSignature {
             name: name.to_string(),
             args: vec![t; args.len()],
@@ -339,7 +365,8 @@ pub fn resolve(name: &str, args: &[DataType]) -> Result<FunctionSignature, SqlEr
         });
     }
     let cands = candidates(name).ok_or_else(|| not_found(name, args))?;
-    let mut best: Option<((usize, usize), &(Vec<T>, T))> = None;
+    type Scored<'a> = ((usize, usize), &'a (Vec<T>, T));
+    let mut best: Option<Scored> = None;
     for cand in &cands {
         if cand.0.len() != args.len() {
             continue;
@@ -348,7 +375,8 @@ pub fn resolve(name: &str, args: &[DataType]) -> Result<FunctionSignature, SqlEr
         let mut preferred = 0;
         let mut ok = true;
         for (a, p) in args.iter().zip(cand.0.iter()) {
-            let matches_array_any = matches!((a, p), (T::Array(_), T::Array(e)) if **e == T::Unknown);
+            let matches_array_any =
+                matches!((a, p), (T::Array(_), T::Array(e)) if **e == T::Unknown);
             if a.without_modifier() == p.without_modifier() || matches_array_any {
                 exact += 1;
             } else if *a == T::Unknown || can_cast(a, p, CastContext::Implicit) {
@@ -431,16 +459,26 @@ pub fn call(
             }
             Ok(best.cloned().unwrap_or(Value::Null))
         }
-        "coalesce" => Ok(args.iter().find(|a| !a.is_null()).cloned().unwrap_or(Value::Null)),
+        "coalesce" => Ok(args
+            .iter()
+            .find(|a| !a.is_null())
+            .cloned()
+            .unwrap_or(Value::Null)),
         "nullif" => match (args.first(), args.get(1)) {
-            (Some(a), Some(b)) if !a.is_null() && a.sql_cmp(b) == Some(std::cmp::Ordering::Equal) => {
+            (Some(a), Some(b))
+                if !a.is_null() && a.sql_cmp(b) == Some(std::cmp::Ordering::Equal) =>
+            {
                 Ok(Value::Null)
             }
             (Some(a), _) => Ok(a.clone()),
             _ => Ok(Value::Null),
         },
-        "num_nulls" => Ok(Value::Int4(args.iter().filter(|a| a.is_null()).count() as i32)),
-        "num_nonnulls" => Ok(Value::Int4(args.iter().filter(|a| !a.is_null()).count() as i32)),
+        "num_nulls" => Ok(Value::Int4(
+            args.iter().filter(|a| a.is_null()).count() as i32
+        )),
+        "num_nonnulls" => Ok(Value::Int4(
+            args.iter().filter(|a| !a.is_null()).count() as i32
+        )),
         "gen_random_uuid" | "uuid_generate_v4" => Ok(Value::Uuid(uuid::Uuid::new_v4())),
         "cardinality" => match args.first() {
             Some(Value::Array(items)) => Ok(Value::Int4(count_elements(items) as i32)),

@@ -103,12 +103,57 @@ pub fn quote_ident(s: &str) -> String {
 fn is_reserved(s: &str) -> bool {
     matches!(
         s,
-        "all" | "and" | "any" | "array" | "as" | "asc" | "both" | "case" | "cast" | "check"
-            | "column" | "constraint" | "create" | "default" | "desc" | "distinct" | "do" | "else"
-            | "end" | "false" | "for" | "foreign" | "from" | "grant" | "group" | "having" | "in"
-            | "into" | "leading" | "limit" | "not" | "null" | "offset" | "on" | "only" | "or"
-            | "order" | "primary" | "references" | "select" | "table" | "then" | "to"
-            | "trailing" | "true" | "union" | "unique" | "user" | "using" | "when" | "where"
+        "all"
+            | "and"
+            | "any"
+            | "array"
+            | "as"
+            | "asc"
+            | "both"
+            | "case"
+            | "cast"
+            | "check"
+            | "column"
+            | "constraint"
+            | "create"
+            | "default"
+            | "desc"
+            | "distinct"
+            | "do"
+            | "else"
+            | "end"
+            | "false"
+            | "for"
+            | "foreign"
+            | "from"
+            | "grant"
+            | "group"
+            | "having"
+            | "in"
+            | "into"
+            | "leading"
+            | "limit"
+            | "not"
+            | "null"
+            | "offset"
+            | "on"
+            | "only"
+            | "or"
+            | "order"
+            | "primary"
+            | "references"
+            | "select"
+            | "table"
+            | "then"
+            | "to"
+            | "trailing"
+            | "true"
+            | "union"
+            | "unique"
+            | "user"
+            | "using"
+            | "when"
+            | "where"
             | "with"
     )
 }
@@ -158,13 +203,17 @@ fn format_fn(args: &[Value], types: &[DataType], ctx: &EvalContext) -> Result<Va
         let mut j = i;
         let mut n = 0usize;
         while j < cs.len() && cs[j].is_ascii_digit() {
-            n = n.saturating_mul(10).saturating_add(cs[j] as usize - '0' as usize);
+            n = n
+                .saturating_mul(10)
+                .saturating_add(cs[j] as usize - '0' as usize);
             j += 1;
         }
         let mut argno = next_arg;
         if j > i && cs.get(j) == Some(&'$') {
             if n == 0 {
-                return Err(invalid_param("format specifies argument 0, but arguments are numbered from 1"));
+                return Err(invalid_param(
+                    "format specifies argument 0, but arguments are numbered from 1",
+                ));
             }
             argno = n;
             i = j + 1;
@@ -218,7 +267,11 @@ fn base64_encode(data: &[u8]) -> String {
         if n > 0 && n % 19 == 0 {
             out.push('\n');
         }
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let v = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for k in 0..4 {
             if k <= chunk.len() {
@@ -239,10 +292,12 @@ fn base64_decode(s: &str) -> Result<Vec<u8>, SqlError> {
         if c.is_ascii_whitespace() || c == b'=' {
             continue;
         }
-        let v = B64
-            .iter()
-            .position(|&x| x == c)
-            .ok_or_else(|| invalid_param(format!("invalid symbol \"{}\" found while decoding base64 sequence", c as char)))?;
+        let v = B64.iter().position(|&x| x == c).ok_or_else(|| {
+            invalid_param(format!(
+                "invalid symbol \"{}\" found while decoding base64 sequence",
+                c as char
+            ))
+        })?;
         acc = acc << 6 | v as u32;
         bits += 6;
         if bits >= 8 {
@@ -358,7 +413,11 @@ pub fn call(
             t(o)
         }
         "btrim" | "trim" | "ltrim" | "rtrim" => {
-            let set = if args.len() > 1 { arg_str(args, 1) } else { " " };
+            let set = if args.len() > 1 {
+                arg_str(args, 1)
+            } else {
+                " "
+            };
             let (l, r) = match name {
                 "ltrim" => (true, false),
                 "rtrim" => (false, true),
@@ -367,7 +426,11 @@ pub fn call(
             t(trim_chars(s0(), set, l, r))
         }
         "lpad" | "rpad" => {
-            let fill = if args.len() > 2 { arg_str(args, 2) } else { " " };
+            let fill = if args.len() > 2 {
+                arg_str(args, 2)
+            } else {
+                " "
+            };
             t(pad(s0(), arg_i64(args, 1), fill, name == "lpad"))
         }
         "left" | "right" => {
@@ -422,7 +485,12 @@ pub fn call(
             let c = u32::try_from(n)
                 .ok()
                 .and_then(char::from_u32)
-                .ok_or_else(|| SqlError::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "requested character too large for encoding"))?;
+                .ok_or_else(|| {
+                    SqlError::new(
+                        SqlState::PROGRAM_LIMIT_EXCEEDED,
+                        "requested character too large for encoding",
+                    )
+                })?;
             t(c.to_string())
         }
         "starts_with" => Some(Value::Bool(s0().starts_with(arg_str(args, 1)))),

@@ -5,11 +5,12 @@ use crate::cast::cast;
 use crate::text;
 
 fn ctx() -> EvalContext {
-    let mut c = EvalContext::default();
-    c.transaction_start = chrono::DateTime::parse_from_rfc3339("2024-01-02T03:04:05Z")
-        .map(|d| d.with_timezone(&chrono::Utc))
-        .unwrap_or_default();
-    c
+    EvalContext {
+        transaction_start: chrono::DateTime::parse_from_rfc3339("2024-01-02T03:04:05Z")
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .unwrap_or_default(),
+        ..EvalContext::default()
+    }
 }
 
 /// Calls `name` with literal arguments given as (text, type) the way the
@@ -24,7 +25,15 @@ fn f(name: &str, args: &[(&str, DataType)]) -> String {
             let v = if *s == "NULL" {
                 Value::Null
             } else {
-                text::parse(s, &if *t == DataType::Unknown { DataType::Text } else { t.clone() }, &c)?
+                text::parse(
+                    s,
+                    &if *t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        t.clone()
+                    },
+                    &c,
+                )?
             };
             vals.push(cast(v, t, target, CastContext::Implicit, &c)?);
         }
@@ -54,15 +63,27 @@ fn d(s: &str) -> (&str, DataType) {
 
 #[test]
 fn resolution() {
-    assert_eq!(resolve("round", &[T::Int4]).map(|s| s.result), Ok(T::Float8));
+    assert_eq!(
+        resolve("round", &[T::Int4]).map(|s| s.result),
+        Ok(T::Float8)
+    );
     assert_eq!(resolve("abs", &[T::Int2]).map(|s| s.result), Ok(T::Int2));
-    assert_eq!(resolve("length", &[T::Unknown]).map(|s| s.result), Ok(T::Int4));
-    assert_eq!(resolve("round", &[T::Int8, T::Int4]).map(|s| s.result), Ok(T::Numeric(None)));
+    assert_eq!(
+        resolve("length", &[T::Unknown]).map(|s| s.result),
+        Ok(T::Int4)
+    );
+    assert_eq!(
+        resolve("round", &[T::Int8, T::Int4]).map(|s| s.result),
+        Ok(T::Numeric(None))
+    );
     assert_eq!(
         f("foo", &[i("1"), u("a")]),
         "ERROR 42883: function foo(integer, unknown) does not exist"
     );
-    assert_eq!(f("length", &[i("1")]), "ERROR 42883: function length(integer) does not exist");
+    assert_eq!(
+        f("length", &[i("1")]),
+        "ERROR 42883: function length(integer) does not exist"
+    );
 }
 
 #[test]
@@ -79,7 +100,10 @@ fn math() {
     assert_eq!(f("floor", &[n("-1.2")]), "-2");
     assert_eq!(f("ceil", &[d("1.2")]), "2");
     assert_eq!(f("abs", &[n("-1.50")]), "1.50");
-    assert_eq!(f("abs", &[(&"-2147483648", T::Int4)]), "ERROR 22003: integer out of range");
+    assert_eq!(
+        f("abs", &[("-2147483648", T::Int4)]),
+        "ERROR 22003: integer out of range"
+    );
     assert_eq!(f("sqrt", &[n("2")]), "1.414213562373095");
     assert_eq!(f("sqrt", &[n("100")]), "10.000000000000000");
     assert_eq!(f("exp", &[n("1")]), "2.7182818284590452");
@@ -99,10 +123,22 @@ fn math() {
     assert_eq!(f("lcm", &[i("4"), i("6")]), "12");
     assert_eq!(f("degrees", &[d("3.141592653589793")]), "180");
     assert_eq!(f("pi", &[]), "3.141592653589793");
-    assert_eq!(f("sqrt", &[i("-1")]), "ERROR 2201F: cannot take square root of a negative number");
-    assert_eq!(f("ln", &[i("0")]), "ERROR 2201E: cannot take logarithm of zero");
-    assert_eq!(f("ln", &[i("-1")]), "ERROR 2201E: cannot take logarithm of a negative number");
-    assert_eq!(f("log", &[n("0")]), "ERROR 2201E: cannot take logarithm of zero");
+    assert_eq!(
+        f("sqrt", &[i("-1")]),
+        "ERROR 2201F: cannot take square root of a negative number"
+    );
+    assert_eq!(
+        f("ln", &[i("0")]),
+        "ERROR 2201E: cannot take logarithm of zero"
+    );
+    assert_eq!(
+        f("ln", &[i("-1")]),
+        "ERROR 2201E: cannot take logarithm of a negative number"
+    );
+    assert_eq!(
+        f("log", &[n("0")]),
+        "ERROR 2201E: cannot take logarithm of zero"
+    );
     let r = f("random", &[]);
     let v: f64 = r.parse().unwrap_or(-1.0);
     assert!((0.0..1.0).contains(&v), "{r}");
@@ -125,7 +161,10 @@ fn strings() {
     assert_eq!(f("lpad", &[u("hello"), i("3")]), "hel");
     assert_eq!(f("rpad", &[u("hi"), i("5")]), "hi   ");
     assert_eq!(f("split_part", &[u("a,b,c"), u(","), i("-1")]), "c");
-    assert_eq!(f("initcap", &[u("hELLO wORLD-foo bar_baz")]), "Hello World-Foo Bar_Baz");
+    assert_eq!(
+        f("initcap", &[u("hELLO wORLD-foo bar_baz")]),
+        "Hello World-Foo Bar_Baz"
+    );
     assert_eq!(f("repeat", &[u("ab"), i("-1")]), "");
     assert_eq!(f("to_hex", &[i("-1")]), "ffffffff");
     assert_eq!(f("to_hex", &[("255", T::Int8)]), "ff");
@@ -133,10 +172,16 @@ fn strings() {
     assert_eq!(f("ascii", &[u("A")]), "65");
     assert_eq!(f("md5", &[u("a")]), "0cc175b9c0f1b6a831c399e269772661");
     assert_eq!(
-        f("format", &[u("%s|%I|%L|%L"), u("x"), u("A b"), u("it's"), u("NULL")]),
+        f(
+            "format",
+            &[u("%s|%I|%L|%L"), u("x"), u("A b"), u("it's"), u("NULL")]
+        ),
         "x|\"A b\"|'it''s'|NULL"
     );
-    assert_eq!(f("concat", &[u("a"), u("NULL"), i("1"), ("t", T::Bool)]), "a1t");
+    assert_eq!(
+        f("concat", &[u("a"), u("NULL"), i("1"), ("t", T::Bool)]),
+        "a1t"
+    );
     assert_eq!(f("concat_ws", &[u(","), u("a"), u("NULL"), u("b")]), "a,b");
     assert_eq!(f("strpos", &[u("hello"), u("l")]), "3");
     assert_eq!(f("position", &[u("hello"), u("z")]), "0");
@@ -157,23 +202,53 @@ fn datetime_functions() {
     let ts = |s| (s, T::Timestamp);
     assert_eq!(f("now", &[]), "2024-01-02 03:04:05+00");
     assert_eq!(f("current_date", &[]), "2024-01-02");
-    assert_eq!(f("extract", &[u("second"), ts("2024-01-02 03:04:05")]), "5.000000");
-    assert_eq!(f("extract", &[u("epoch"), ts("2024-01-02 03:04:05.5")]), "1704164645.500000");
-    assert_eq!(f("extract", &[u("milliseconds"), ts("2024-01-02 03:04:05")]), "5000.000");
-    assert_eq!(f("extract", &[u("microseconds"), ts("2024-01-02 03:04:05")]), "5000000");
-    assert_eq!(f("extract", &[u("year"), ts("2024-01-02 03:04:05")]), "2024");
+    assert_eq!(
+        f("extract", &[u("second"), ts("2024-01-02 03:04:05")]),
+        "5.000000"
+    );
+    assert_eq!(
+        f("extract", &[u("epoch"), ts("2024-01-02 03:04:05.5")]),
+        "1704164645.500000"
+    );
+    assert_eq!(
+        f("extract", &[u("milliseconds"), ts("2024-01-02 03:04:05")]),
+        "5000.000"
+    );
+    assert_eq!(
+        f("extract", &[u("microseconds"), ts("2024-01-02 03:04:05")]),
+        "5000000"
+    );
+    assert_eq!(
+        f("extract", &[u("year"), ts("2024-01-02 03:04:05")]),
+        "2024"
+    );
     assert_eq!(f("extract", &[u("dow"), ("2024-01-02", T::Date)]), "2");
-    assert_eq!(f("date_part", &[u("second"), ts("2024-01-02 03:04:05.5")]), "5.5");
-    assert_eq!(f("extract", &[u("epoch"), ("1 year 1 day", T::Interval)]), "31644000.000000");
-    assert_eq!(f("extract", &[u("epoch"), ("2024-01-02", T::Date)]), "1704153600");
-    assert_eq!(f("extract", &[u("julian"), ("2024-01-02", T::Date)]), "2460312");
+    assert_eq!(
+        f("date_part", &[u("second"), ts("2024-01-02 03:04:05.5")]),
+        "5.5"
+    );
+    assert_eq!(
+        f("extract", &[u("epoch"), ("1 year 1 day", T::Interval)]),
+        "31644000.000000"
+    );
+    assert_eq!(
+        f("extract", &[u("epoch"), ("2024-01-02", T::Date)]),
+        "1704153600"
+    );
+    assert_eq!(
+        f("extract", &[u("julian"), ("2024-01-02", T::Date)]),
+        "2460312"
+    );
     assert_eq!(f("extract", &[u("hour"), ("25 hours", T::Interval)]), "25");
     assert_eq!(
         f("extract", &[u("hour"), ("2024-01-01", T::Date)]),
         "ERROR 0A000: unit \"hour\" not supported for type date"
     );
     assert_eq!(
-        f("date_trunc", &[u("foo"), ("2024-01-01 00:00+00", T::TimestampTz)]),
+        f(
+            "date_trunc",
+            &[u("foo"), ("2024-01-01 00:00+00", T::TimestampTz)]
+        ),
         "ERROR 22023: unit \"foo\" not recognized for type timestamp with time zone"
     );
     assert_eq!(
@@ -184,33 +259,75 @@ fn datetime_functions() {
         f("age", &[ts("2023-01-31"), ts("2024-03-01 10:00")]),
         "-1 years -1 mons -1 days -10:00:00"
     );
-    assert_eq!(f("date_trunc", &[u("week"), ts("2024-01-04 10:00")]), "2024-01-01 00:00:00");
-    assert_eq!(f("date_trunc", &[u("quarter"), ts("2024-05-04 10:00")]), "2024-04-01 00:00:00");
-    assert_eq!(f("date_trunc", &[u("hour"), ("1 day 02:30:40", T::Interval)]), "1 day 02:00:00");
-    assert_eq!(f("date_trunc", &[u("year"), ("1 year 2 months 3 days", T::Interval)]), "1 year");
-    assert_eq!(f("date_trunc", &[u("century"), ts("2024-05-04")]), "2001-01-01 00:00:00");
+    assert_eq!(
+        f("date_trunc", &[u("week"), ts("2024-01-04 10:00")]),
+        "2024-01-01 00:00:00"
+    );
+    assert_eq!(
+        f("date_trunc", &[u("quarter"), ts("2024-05-04 10:00")]),
+        "2024-04-01 00:00:00"
+    );
+    assert_eq!(
+        f("date_trunc", &[u("hour"), ("1 day 02:30:40", T::Interval)]),
+        "1 day 02:00:00"
+    );
+    assert_eq!(
+        f(
+            "date_trunc",
+            &[u("year"), ("1 year 2 months 3 days", T::Interval)]
+        ),
+        "1 year"
+    );
+    assert_eq!(
+        f("date_trunc", &[u("century"), ts("2024-05-04")]),
+        "2001-01-01 00:00:00"
+    );
     assert_eq!(f("make_date", &[i("2024"), i("2"), i("29")]), "2024-02-29");
     assert_eq!(
         f("make_date", &[i("2023"), i("2"), i("29")]),
         "ERROR 22008: date field value out of range: 2023-02-29"
     );
     assert_eq!(
-        f("make_timestamp", &[i("2024"), i("1"), i("2"), i("3"), i("4"), d("5.5")]),
+        f(
+            "make_timestamp",
+            &[i("2024"), i("1"), i("2"), i("3"), i("4"), d("5.5")]
+        ),
         "2024-01-02 03:04:05.5"
     );
     assert_eq!(
-        f("make_interval", &[i("1"), i("2"), i("3"), i("4"), i("5"), i("6"), d("7.5")]),
+        f(
+            "make_interval",
+            &[i("1"), i("2"), i("3"), i("4"), i("5"), i("6"), d("7.5")]
+        ),
         "1 year 2 mons 25 days 05:06:07.5"
     );
-    assert_eq!(f("justify_hours", &[("27 hours", T::Interval)]), "1 day 03:00:00");
-    assert_eq!(f("justify_days", &[("35 days", T::Interval)]), "1 mon 5 days");
-    assert_eq!(f("justify_interval", &[("1 mon -1 hour", T::Interval)]), "29 days 23:00:00");
-    assert_eq!(f("to_timestamp", &[d("1704164645.5")]), "2024-01-02 03:04:05.5+00");
     assert_eq!(
-        f("to_timestamp", &[u("2024-01-02 15:04:05"), u("YYYY-MM-DD HH24:MI:SS")]),
+        f("justify_hours", &[("27 hours", T::Interval)]),
+        "1 day 03:00:00"
+    );
+    assert_eq!(
+        f("justify_days", &[("35 days", T::Interval)]),
+        "1 mon 5 days"
+    );
+    assert_eq!(
+        f("justify_interval", &[("1 mon -1 hour", T::Interval)]),
+        "29 days 23:00:00"
+    );
+    assert_eq!(
+        f("to_timestamp", &[d("1704164645.5")]),
+        "2024-01-02 03:04:05.5+00"
+    );
+    assert_eq!(
+        f(
+            "to_timestamp",
+            &[u("2024-01-02 15:04:05"), u("YYYY-MM-DD HH24:MI:SS")]
+        ),
         "2024-01-02 15:04:05+00"
     );
-    assert_eq!(f("to_date", &[u("02 Jan 2024"), u("DD Mon YYYY")]), "2024-01-02");
+    assert_eq!(
+        f("to_date", &[u("02 Jan 2024"), u("DD Mon YYYY")]),
+        "2024-01-02"
+    );
     assert_eq!(f("to_date", &[u("20240102"), u("YYYYMMDD")]), "2024-01-02");
 }
 
@@ -227,14 +344,32 @@ fn to_char_patterns() {
         "2024-01-02 15:04:05.123 123456 03 PM pm Jan JAN January  | Tuesday   Tue 002 3 01 01 1 2460312 January 2 24 lit"
     );
     assert_eq!(
-        f("to_char", &[("2024-01-02 03:04:05", T::Timestamp), u("FMHH12:MI am FMDay FMMonth DDth")]),
+        f(
+            "to_char",
+            &[
+                ("2024-01-02 03:04:05", T::Timestamp),
+                u("FMHH12:MI am FMDay FMMonth DDth")
+            ]
+        ),
         "3:04 am Tuesday January 02nd"
     );
     assert_eq!(
-        f("to_char", &[("1 year 2 months 3 days 04:05:06", T::Interval), u("YYYY MM DD HH24 MI SS")]),
+        f(
+            "to_char",
+            &[
+                ("1 year 2 months 3 days 04:05:06", T::Interval),
+                u("YYYY MM DD HH24 MI SS")
+            ]
+        ),
         "0001 02 03 04 05 06"
     );
-    assert_eq!(f("to_char", &[("2024-01-02 15:04:05+00", T::TimestampTz), u("TZ OF")]), "UTC +00");
+    assert_eq!(
+        f(
+            "to_char",
+            &[("2024-01-02 15:04:05+00", T::TimestampTz), u("TZ OF")]
+        ),
+        "UTC +00"
+    );
     let num = |v: &str, fmt: &str| f("to_char", &[n(v), u(fmt)]);
     assert_eq!(num("1234.5", "9,999.99"), " 1,234.50");
     assert_eq!(num("-1234.5", "FM9,999.00"), "-1,234.50");
@@ -261,12 +396,27 @@ fn to_char_patterns() {
 
 #[test]
 fn json_functions() {
-    assert_eq!(f("jsonb_build_object", &[u("b"), i("1"), u("a"), u("x")]), r#"{"a": "x", "b": 1}"#);
-    assert_eq!(f("json_build_object", &[u("b"), i("1"), u("a"), u("x")]), r#"{"b" : 1, "a" : "x"}"#);
-    assert_eq!(f("jsonb_build_array", &[i("1"), u("a"), u("NULL")]), r#"[1, "a", null]"#);
+    assert_eq!(
+        f("jsonb_build_object", &[u("b"), i("1"), u("a"), u("x")]),
+        r#"{"a": "x", "b": 1}"#
+    );
+    assert_eq!(
+        f("json_build_object", &[u("b"), i("1"), u("a"), u("x")]),
+        r#"{"b" : 1, "a" : "x"}"#
+    );
+    assert_eq!(
+        f("jsonb_build_array", &[i("1"), u("a"), u("NULL")]),
+        r#"[1, "a", null]"#
+    );
     assert_eq!(f("json_build_array", &[i("1"), u("a")]), r#"[1, "a"]"#);
-    assert_eq!(f("to_jsonb", &[("2024-01-02 03:04:05", T::Timestamp)]), r#""2024-01-02T03:04:05""#);
-    assert_eq!(f("to_json", &[("{1,2}", T::Array(Box::new(T::Int4)))]), "[1,2]");
+    assert_eq!(
+        f("to_jsonb", &[("2024-01-02 03:04:05", T::Timestamp)]),
+        r#""2024-01-02T03:04:05""#
+    );
+    assert_eq!(
+        f("to_json", &[("{1,2}", T::Array(Box::new(T::Int4)))]),
+        "[1,2]"
+    );
     assert_eq!(f("jsonb_typeof", &[("[1]", T::Jsonb)]), "array");
     assert_eq!(f("jsonb_array_length", &[("[1,2,3]", T::Jsonb)]), "3");
     assert_eq!(
@@ -277,8 +427,17 @@ fn json_functions() {
         f("jsonb_build_object", &[u("a")]),
         "ERROR 22023: argument list must have even number of elements"
     );
-    assert_eq!(f("jsonb_pretty", &[(r#"{"a":[1]}"#, T::Jsonb)]), "{\n    \"a\": [\n        1\n    ]\n}");
-    assert_eq!(f("jsonb_extract_path_text", &[(r#"{"a":{"b":[1,"x"]}}"#, T::Jsonb), u("a"), u("b"), u("1")]), "x");
+    assert_eq!(
+        f("jsonb_pretty", &[(r#"{"a":[1]}"#, T::Jsonb)]),
+        "{\n    \"a\": [\n        1\n    ]\n}"
+    );
+    assert_eq!(
+        f(
+            "jsonb_extract_path_text",
+            &[(r#"{"a":{"b":[1,"x"]}}"#, T::Jsonb), u("a"), u("b"), u("1")]
+        ),
+        "x"
+    );
 }
 
 #[test]

@@ -12,19 +12,35 @@ use crate::types::DataType;
 use crate::value::{EvalContext, Value};
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const DAYS: [&str; 7] = [
-    "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
 ];
 
 /// Template patterns, longest first so that `HH24` wins over `HH`.
 const PATTERNS: [&str; 50] = [
-    "HH24", "HH12", "HH", "MI", "SSSSS", "SSSS", "SS", "MS", "US", "A.M.", "P.M.", "a.m.",
-    "p.m.", "AM", "PM", "am", "pm", "Y,YYY", "YYYY", "YYY", "YY", "Y", "IYYY", "IW", "B.C.",
-    "A.D.", "BC", "AD", "MONTH", "Month", "month", "MON", "Mon", "mon", "MM", "DAY", "Day",
-    "day", "DY", "Dy", "dy", "DDD", "DD", "D", "WW", "Q", "J", "TZ", "OF", "CC",
+    "HH24", "HH12", "HH", "MI", "SSSSS", "SSSS", "SS", "MS", "US", "A.M.", "P.M.", "a.m.", "p.m.",
+    "AM", "PM", "am", "pm", "Y,YYY", "YYYY", "YYY", "YY", "Y", "IYYY", "IW", "B.C.", "A.D.", "BC",
+    "AD", "MONTH", "Month", "month", "MON", "Mon", "mon", "MM", "DAY", "Day", "day", "DY", "Dy",
+    "dy", "DDD", "DD", "D", "WW", "Q", "J", "TZ", "OF", "CC",
 ];
 
 /// The broken-down fields a template prints.
@@ -88,7 +104,11 @@ fn ordinal_suffix(n: i64, upper: bool) -> &'static str {
 fn case_like(pattern: &str, word: &str) -> String {
     if pattern.chars().all(|c| c.is_ascii_uppercase()) {
         word.to_uppercase()
-    } else if pattern.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+    } else if pattern
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase())
+    {
         word.to_string()
     } else {
         word.to_lowercase()
@@ -167,8 +187,14 @@ fn format_fields(f: &Fields, fmt: &str) -> String {
             "US" => (format!("{:06}", f.micros), None),
             "AM" | "PM" => ((if f.hour >= 12 { "PM" } else { "AM" }).to_string(), None),
             "am" | "pm" => ((if f.hour >= 12 { "pm" } else { "am" }).to_string(), None),
-            "A.M." | "P.M." => ((if f.hour >= 12 { "P.M." } else { "A.M." }).to_string(), None),
-            "a.m." | "p.m." => ((if f.hour >= 12 { "p.m." } else { "a.m." }).to_string(), None),
+            "A.M." | "P.M." => (
+                (if f.hour >= 12 { "P.M." } else { "A.M." }).to_string(),
+                None,
+            ),
+            "a.m." | "p.m." => (
+                (if f.hour >= 12 { "p.m." } else { "a.m." }).to_string(),
+                None,
+            ),
             "Y,YYY" => (format!("{},{:03}", year / 1000, year % 1000), None),
             "YYYY" => (num(year, 4), Some(year)),
             "YYY" => (num(year % 1000, 3), Some(year % 1000)),
@@ -179,7 +205,10 @@ fn format_fields(f: &Fields, fmt: &str) -> String {
             "BC" | "AD" => ((if f.year > 0 { "AD" } else { "BC" }).to_string(), None),
             "B.C." | "A.D." => ((if f.year > 0 { "A.D." } else { "B.C." }).to_string(), None),
             "MONTH" | "Month" | "month" => (name(MONTHS[(f.month as usize + 11) % 12], 9), None),
-            "MON" | "Mon" | "mon" => (case_like(p, &MONTHS[(f.month as usize + 11) % 12][..3]), None),
+            "MON" | "Mon" | "mon" => (
+                case_like(p, &MONTHS[(f.month as usize + 11) % 12][..3]),
+                None,
+            ),
             "MM" => (num(f.month as i64, 2), Some(f.month as i64)),
             "DAY" | "Day" | "day" => (name(DAYS[f.dow as usize % 7], 9), None),
             "DY" | "Dy" | "dy" => (case_like(p, &DAYS[f.dow as usize % 7][..3]), None),
@@ -302,7 +331,14 @@ fn format_number_overflow(fmt: &str) -> String {
     let has_point = fmt.contains(['.', 'D']);
     let mut s = " ".to_string() + &"#".repeat(slots);
     if has_point {
-        s.insert(s.len() - fmt.split(['.', 'D']).nth(1).map_or(0, |f| f.matches(['9', '0']).count()), '.');
+        s.insert(
+            s.len()
+                - fmt
+                    .split(['.', 'D'])
+                    .nth(1)
+                    .map_or(0, |f| f.matches(['9', '0']).count()),
+            '.',
+        );
     }
     s
 }
@@ -340,7 +376,11 @@ pub fn to_char_number(d: Decimal, fmt: &str) -> String {
             '.' | 'D' => point = true,
             ',' | 'G' if !point => int_slots.push(','),
             'S' => {
-                sign = if int_slots.is_empty() { SignMode::LeadingS } else { SignMode::TrailingS };
+                sign = if int_slots.is_empty() {
+                    SignMode::LeadingS
+                } else {
+                    SignMode::TrailingS
+                };
             }
             _ => {}
         }
@@ -444,7 +484,8 @@ pub fn parse_with_format(input: &str, fmt: &str) -> Result<(NaiveDateTime, Optio
     let fc: Vec<char> = fmt.chars().collect();
     let (mut ii, mut fi) = (0usize, 0usize);
     let mut year: Option<i64> = None;
-    let (mut month, mut day, mut hour, mut minute, mut second, mut micros) = (1u32, 1u32, 0i64, 0u32, 0u32, 0u32);
+    let (mut month, mut day, mut hour, mut minute, mut second, mut micros) =
+        (1u32, 1u32, 0i64, 0u32, 0u32, 0u32);
     let mut pm: Option<bool> = None;
     let mut bc = false;
     let mut doy: Option<u32> = None;
@@ -538,8 +579,20 @@ pub fn parse_with_format(input: &str, fmt: &str) -> Result<(NaiveDateTime, Optio
             "YYY" | "YY" | "Y" => {
                 let v = read_num(&mut ii, p.len())?;
                 year = Some(match p.len() {
-                    2 => if v < 70 { 2000 + v } else { 1900 + v },
-                    3 => if v < 100 { 2000 + v } else { 1000 + v },
+                    2 => {
+                        if v < 70 {
+                            2000 + v
+                        } else {
+                            1900 + v
+                        }
+                    }
+                    3 => {
+                        if v < 100 {
+                            2000 + v
+                        } else {
+                            1000 + v
+                        }
+                    }
                     _ => 2000 + v,
                 });
             }

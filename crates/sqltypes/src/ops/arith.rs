@@ -68,7 +68,11 @@ pub fn int_op(op: BinaryOp, a: i64, b: i64, ty: &DataType) -> Result<Value, SqlE
             };
             v as i128
         }
-        _ => return Err(SqlError::internal(format!("not an integer operator: {op:?}"))),
+        _ => {
+            return Err(SqlError::internal(format!(
+                "not an integer operator: {op:?}"
+            )))
+        }
     };
     int_value(r, ty)
 }
@@ -96,7 +100,11 @@ pub fn float_op(op: BinaryOp, a: f64, b: f64) -> Result<f64, SqlError> {
         BinaryOp::Pow => return float_pow(a, b),
         _ => return Err(SqlError::internal(format!("not a float operator: {op:?}"))),
     };
-    check_float(r, a.is_infinite() || b.is_infinite(), matches!(op, BinaryOp::Mul | BinaryOp::Div) && a != 0.0 && !b.is_infinite())
+    check_float(
+        r,
+        a.is_infinite() || b.is_infinite(),
+        matches!(op, BinaryOp::Mul | BinaryOp::Div) && a != 0.0 && !b.is_infinite(),
+    )
 }
 
 /// PostgreSQL's overflow/underflow checks on a float result.
@@ -183,7 +191,9 @@ pub fn numeric_op(op: BinaryOp, a: Decimal, b: Decimal) -> Result<Decimal, SqlEr
             Ok(r)
         }
         BinaryOp::Pow => numeric_pow(a, b),
-        _ => Err(SqlError::internal(format!("not a numeric operator: {op:?}"))),
+        _ => Err(SqlError::internal(format!(
+            "not a numeric operator: {op:?}"
+        ))),
     }
 }
 
@@ -209,7 +219,10 @@ pub fn numeric_pow(a: Decimal, b: Decimal) -> Result<Decimal, SqlError> {
     } else {
         let f = r.to_f64().unwrap_or(1.0).abs();
         let log = if f > 0.0 { f.log10().floor() as i32 } else { 0 };
-        (16 - log).max(a.scale() as i32).max(b.scale() as i32).max(0) as u32
+        (16 - log)
+            .max(a.scale() as i32)
+            .max(b.scale() as i32)
+            .max(0) as u32
     };
     Ok(round_to_scale(r, scale))
 }

@@ -53,7 +53,9 @@ pub fn contains(a: &Json, b: &Json, top: bool) -> bool {
             })
         }),
         (Json::Array(x), s) if top && !s.is_array() && !s.is_object() => x.iter().any(|v| v == s),
-        (Json::Array(_), _) | (Json::Object(_), _) | (_, Json::Array(_)) | (_, Json::Object(_)) => false,
+        (Json::Array(_), _) | (Json::Object(_), _) | (_, Json::Array(_)) | (_, Json::Object(_)) => {
+            false
+        }
         (x, y) => x == y,
     }
 }

@@ -78,7 +78,12 @@ impl BinaryOp {
     pub fn is_comparison(&self) -> bool {
         matches!(
             self,
-            BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+            BinaryOp::Eq
+                | BinaryOp::NotEq
+                | BinaryOp::Lt
+                | BinaryOp::LtEq
+                | BinaryOp::Gt
+                | BinaryOp::GtEq
         )
     }
 }
@@ -149,7 +154,11 @@ fn datetime_rank(t: &DataType) -> Option<u8> {
 fn unknown_partner(op: BinaryOp, other: &DataType, unknown_on_right: bool) -> DataType {
     use DataType as T;
     match (op, other) {
-        (BinaryOp::JsonGet | BinaryOp::JsonGetText | BinaryOp::JsonExists, _) if unknown_on_right => T::Text,
+        (BinaryOp::JsonGet | BinaryOp::JsonGetText | BinaryOp::JsonExists, _)
+            if unknown_on_right =>
+        {
+            T::Text
+        }
         (BinaryOp::Concat, t) if t.is_string() => T::Text,
         (BinaryOp::Concat, T::Bytea | T::Jsonb | T::Array(_)) => other.clone(),
         (BinaryOp::Concat, _) => T::Text,
@@ -246,9 +255,12 @@ pub fn binary_op_type(
             }
             _ => none(),
         },
-        BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => {
-            comparison_sig(&l, &r).map_or_else(none, Ok)
-        }
+        BinaryOp::Eq
+        | BinaryOp::NotEq
+        | BinaryOp::Lt
+        | BinaryOp::LtEq
+        | BinaryOp::Gt
+        | BinaryOp::GtEq => comparison_sig(&l, &r).map_or_else(none, Ok),
         BinaryOp::JsonGet | BinaryOp::JsonGetText => {
             let base = match l {
                 T::Jsonb => T::Jsonb,
@@ -262,7 +274,11 @@ pub fn binary_op_type(
             } else {
                 return none();
             };
-            let result = if op == BinaryOp::JsonGet { base.clone() } else { T::Text };
+            let result = if op == BinaryOp::JsonGet {
+                base.clone()
+            } else {
+                T::Text
+            };
             Ok(sig(base, key, result))
         }
         BinaryOp::JsonContains => match (&l, &r) {
@@ -319,7 +335,11 @@ fn datetime_sig(op: BinaryOp, l: &DataType, r: &DataType) -> Option<BinaryOpSign
         (Add, T::Interval, T::Time) => s(T::Interval, T::Time, T::Time),
         (Sub, T::Time, T::Time) => s(T::Time, T::Time, T::Interval),
         (Sub, a, b) if datetime_rank(a).is_some() && datetime_rank(b).is_some() => {
-            let t = if datetime_rank(a) >= datetime_rank(b) { a.clone() } else { b.clone() };
+            let t = if datetime_rank(a) >= datetime_rank(b) {
+                a.clone()
+            } else {
+                b.clone()
+            };
             s(t.clone(), t, T::Interval)
         }
         (Add | Sub, T::Interval, T::Interval) => s(T::Interval, T::Interval, T::Interval),
@@ -387,18 +407,25 @@ pub fn binary_op(
         ))
     };
     match op {
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod | BinaryOp::Pow => {
+        BinaryOp::Add
+        | BinaryOp::Sub
+        | BinaryOp::Mul
+        | BinaryOp::Div
+        | BinaryOp::Mod
+        | BinaryOp::Pow => {
             if let Some(v) = numeric_arith(op, left, right, &signature.result)? {
                 return Ok(v);
             }
             datetime_arith(op, left, right, ctx)?.ok_or_else(mismatch)
         }
-        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor | BinaryOp::ShiftLeft | BinaryOp::ShiftRight => {
-            match (left.as_i64(), right.as_i64()) {
-                (Some(a), Some(b)) => arith::int_op(op, a, b, &signature.result),
-                _ => Err(mismatch()),
-            }
-        }
+        BinaryOp::BitAnd
+        | BinaryOp::BitOr
+        | BinaryOp::BitXor
+        | BinaryOp::ShiftLeft
+        | BinaryOp::ShiftRight => match (left.as_i64(), right.as_i64()) {
+            (Some(a), Some(b)) => arith::int_op(op, a, b, &signature.result),
+            _ => Err(mismatch()),
+        },
         BinaryOp::Concat => match (left, right) {
             (Value::Bytea(a), Value::Bytea(b)) => {
                 let mut out = a.clone();
@@ -492,7 +519,9 @@ fn numeric_arith(
             let (a, b) = (left.as_i64().unwrap_or(0), right.as_i64().unwrap_or(0));
             arith::int_op(op, a, b, result)?
         }
-        (V::Float4(a), V::Float4(b)) if *result == DataType::Float4 => V::Float4(arith::float4_op(op, *a, *b)?),
+        (V::Float4(a), V::Float4(b)) if *result == DataType::Float4 => {
+            V::Float4(arith::float4_op(op, *a, *b)?)
+        }
         (V::Float4(_) | V::Float8(_), _) | (_, V::Float4(_) | V::Float8(_)) => {
             let (Some(a), Some(b)) = (left.as_f64(), right.as_f64()) else {
                 return Ok(None);
@@ -511,7 +540,10 @@ fn numeric_arith(
             let (a, b) = (left.as_i64().unwrap_or(0), right.as_i64().unwrap_or(0));
             V::Float8(arith::float_pow(a as f64, b as f64)?)
         }
-        (V::Numeric(_) | V::Int2(_) | V::Int4(_) | V::Int8(_), V::Numeric(_) | V::Int2(_) | V::Int4(_) | V::Int8(_)) => {
+        (
+            V::Numeric(_) | V::Int2(_) | V::Int4(_) | V::Int8(_),
+            V::Numeric(_) | V::Int2(_) | V::Int4(_) | V::Int8(_),
+        ) => {
             let (Some(a), Some(b)) = (left.as_decimal(), right.as_decimal()) else {
                 return Ok(None);
             };
@@ -538,7 +570,9 @@ fn datetime_arith(
             V::Date(time::date_add_days(*d, -n.as_i64().unwrap_or(0))?)
         }
         (BinaryOp::Sub, V::Date(a), V::Date(b)) => {
-            if crate::text::datetime::date_is_infinite(a) || crate::text::datetime::date_is_infinite(b) {
+            if crate::text::datetime::date_is_infinite(a)
+                || crate::text::datetime::date_is_infinite(b)
+            {
                 return Err(SqlError::new(
                     SqlState::DATETIME_FIELD_OVERFLOW,
                     "cannot subtract infinite dates",
@@ -550,10 +584,13 @@ fn datetime_arith(
         (BinaryOp::Add, V::Date(d), V::Time(t)) | (BinaryOp::Add, V::Time(t), V::Date(d)) => {
             V::Timestamp(d.and_time(*t))
         }
-        (BinaryOp::Add, V::Timestamp(ts), V::Interval(iv)) | (BinaryOp::Add, V::Interval(iv), V::Timestamp(ts)) => {
+        (BinaryOp::Add, V::Timestamp(ts), V::Interval(iv))
+        | (BinaryOp::Add, V::Interval(iv), V::Timestamp(ts)) => {
             V::Timestamp(time::ts_add(*ts, iv)?)
         }
-        (BinaryOp::Sub, V::Timestamp(ts), V::Interval(iv)) => V::Timestamp(time::ts_add(*ts, &neg(iv)?)?),
+        (BinaryOp::Sub, V::Timestamp(ts), V::Interval(iv)) => {
+            V::Timestamp(time::ts_add(*ts, &neg(iv)?)?)
+        }
         (BinaryOp::Add, V::TimestampTz(ts), V::Interval(iv))
         | (BinaryOp::Add, V::Interval(iv), V::TimestampTz(ts)) => {
             V::TimestampTz(time::tstz_add(*ts, iv, &ctx.timezone)?)
@@ -565,7 +602,8 @@ fn datetime_arith(
         (BinaryOp::Sub, V::TimestampTz(a), V::TimestampTz(b)) => {
             V::Interval(time::ts_diff(a.naive_utc(), b.naive_utc())?)
         }
-        (BinaryOp::Add, V::Time(t), V::Interval(iv)) | (BinaryOp::Add, V::Interval(iv), V::Time(t)) => {
+        (BinaryOp::Add, V::Time(t), V::Interval(iv))
+        | (BinaryOp::Add, V::Interval(iv), V::Time(t)) => {
             V::Time(micros_to_time(time_micros(t).wrapping_add(iv.micros)))
         }
         (BinaryOp::Sub, V::Time(t), V::Interval(iv)) => {
@@ -577,8 +615,12 @@ fn datetime_arith(
             micros: time_micros(a) - time_micros(b),
         }),
         (BinaryOp::Add, V::Interval(a), V::Interval(b)) => V::Interval(time::interval_add(a, b)?),
-        (BinaryOp::Sub, V::Interval(a), V::Interval(b)) => V::Interval(time::interval_add(a, &neg(b)?)?),
-        (BinaryOp::Mul, V::Interval(iv), n) | (BinaryOp::Mul, n, V::Interval(iv)) if n.as_f64().is_some() => {
+        (BinaryOp::Sub, V::Interval(a), V::Interval(b)) => {
+            V::Interval(time::interval_add(a, &neg(b)?)?)
+        }
+        (BinaryOp::Mul, V::Interval(iv), n) | (BinaryOp::Mul, n, V::Interval(iv))
+            if n.as_f64().is_some() =>
+        {
             V::Interval(time::interval_mul(iv, n.as_f64().unwrap_or(0.0))?)
         }
         (BinaryOp::Div, V::Interval(iv), n) if n.as_f64().is_some() => {
@@ -596,12 +638,17 @@ fn compare(
 ) -> Result<Option<bool>, SqlError> {
     let ord = match (left, right) {
         (Value::Text(a), Value::Text(b))
-            if matches!(signature.left, DataType::Char(_)) || matches!(signature.right, DataType::Char(_)) =>
+            if matches!(signature.left, DataType::Char(_))
+                || matches!(signature.right, DataType::Char(_)) =>
         {
             Some(a.trim_end_matches(' ').cmp(b.trim_end_matches(' ')))
         }
         (Value::Jsonb(a), Value::Jsonb(b)) if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) => {
-            Some(if a == b { Ordering::Equal } else { Ordering::Less })
+            Some(if a == b {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            })
         }
         (Value::Array(a), Value::Array(b)) => array_cmp(a, b),
         _ => left.sql_cmp(right),
@@ -673,9 +720,18 @@ pub fn unary_op(op: UnaryOp, operand: &Value) -> Result<Value, SqlError> {
     match op {
         UnaryOp::Plus => Ok(operand.clone()),
         UnaryOp::Neg => Ok(match operand {
-            V::Int2(v) => V::Int2(v.checked_neg().ok_or_else(|| arith::int_overflow(&DataType::Int2))?),
-            V::Int4(v) => V::Int4(v.checked_neg().ok_or_else(|| arith::int_overflow(&DataType::Int4))?),
-            V::Int8(v) => V::Int8(v.checked_neg().ok_or_else(|| arith::int_overflow(&DataType::Int8))?),
+            V::Int2(v) => V::Int2(
+                v.checked_neg()
+                    .ok_or_else(|| arith::int_overflow(&DataType::Int2))?,
+            ),
+            V::Int4(v) => V::Int4(
+                v.checked_neg()
+                    .ok_or_else(|| arith::int_overflow(&DataType::Int4))?,
+            ),
+            V::Int8(v) => V::Int8(
+                v.checked_neg()
+                    .ok_or_else(|| arith::int_overflow(&DataType::Int8))?,
+            ),
             V::Float4(v) => V::Float4(-v),
             V::Float8(v) => V::Float8(-v),
             V::Numeric(d) => {
@@ -687,9 +743,9 @@ pub fn unary_op(op: UnaryOp, operand: &Value) -> Result<Value, SqlError> {
             }
             V::Interval(iv) => V::Interval(time::interval_neg(iv)?),
             other => {
-                return Err(unary_op_type(op, &other.natural_type()).err().unwrap_or_else(|| {
-                    SqlError::internal("unary minus on a non-numeric value")
-                }))
+                return Err(unary_op_type(op, &other.natural_type())
+                    .err()
+                    .unwrap_or_else(|| SqlError::internal("unary minus on a non-numeric value")))
             }
         }),
         UnaryOp::BitNot => Ok(match operand {

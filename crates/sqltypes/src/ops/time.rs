@@ -102,9 +102,18 @@ pub fn interval_neg(iv: &Interval) -> Result<Interval, SqlError> {
 /// `interval + interval`, field by field.
 pub fn interval_add(a: &Interval, b: &Interval) -> Result<Interval, SqlError> {
     Ok(Interval {
-        months: a.months.checked_add(b.months).ok_or_else(interval_out_of_range)?,
-        days: a.days.checked_add(b.days).ok_or_else(interval_out_of_range)?,
-        micros: a.micros.checked_add(b.micros).ok_or_else(interval_out_of_range)?,
+        months: a
+            .months
+            .checked_add(b.months)
+            .ok_or_else(interval_out_of_range)?,
+        days: a
+            .days
+            .checked_add(b.days)
+            .ok_or_else(interval_out_of_range)?,
+        micros: a
+            .micros
+            .checked_add(b.micros)
+            .ok_or_else(interval_out_of_range)?,
     })
 }
 
@@ -177,9 +186,7 @@ pub fn justify_interval(iv: &Interval) -> Interval {
 
 /// Microseconds between two instants as a checked i64.
 pub fn micros_between(a: NaiveDateTime, b: NaiveDateTime) -> Result<i64, SqlError> {
-    (a - b)
-        .num_microseconds()
-        .ok_or_else(interval_out_of_range)
+    (a - b).num_microseconds().ok_or_else(interval_out_of_range)
 }
 
 /// `timestamp - timestamp`: an interval justified into days and hours.
@@ -201,37 +208,7 @@ pub fn ts_diff(a: NaiveDateTime, b: NaiveDateTime) -> Result<Interval, SqlError>
 /// `interval * float8` with PostgreSQL's spilling of fractional months into
 /// days and fractional days into time.
 pub fn interval_mul(iv: &Interval, factor: f64) -> Result<Interval, SqlError> {
-    if factor.is_nan() {
-        return Err(interval_out_of_range());
-    }
-    let month_f = iv.months as f64 * factor;
-    if month_f.abs() > i32::MAX as f64 {
-        return Err(interval_out_of_range());
-    }
-    let months = month_f.trunc();
-    let day_f = iv.days as f64 * factor;
-    if day_f.abs() > i32::MAX as f64 {
-        return Err(interval_out_of_range());
-    }
-    let mut days = day_f.trunc();
-    let month_remainder_days = (month_f - months) * 30.0;
-    let mut sec_remainder = ((day_f - days) + (month_remainder_days - month_remainder_days.trunc()))
-        * 86_400.0;
-    sec_remainder = (sec_remainder * 1e6).round() / 1e6;
-    if sec_remainder.abs() >= 86_400.0 {
-        days += (sec_remainder / 86_400.0).trunc();
-        sec_remainder -= (sec_remainder / 86_400.0).trunc() * 86_400.0;
-    }
-    days += month_remainder_days.trunc();
-    let micros = (iv.micros as f64 * factor + sec_remainder * 1e6).round_ties_even();
-    if micros.abs() >= 9.2e18 || days.abs() > i32::MAX as f64 {
-        return Err(interval_out_of_range());
-    }
-    Ok(Interval {
-        months: months as i32,
-        days: days as i32,
-        micros: micros as i64,
-    })
+    interval_scale(iv, |x| x * factor)
 }
 
 /// `interval / float8`.
@@ -239,29 +216,36 @@ pub fn interval_div(iv: &Interval, divisor: f64) -> Result<Interval, SqlError> {
     if divisor == 0.0 {
         return Err(SqlError::division_by_zero());
     }
-    interval_mul(iv, 1.0 / divisor).and_then(|r| {
-        // Division is computed directly for exactness where it matters.
-        let months_f = iv.months as f64 / divisor;
-        let months = months_f.trunc();
-        let month_rem_days = (months_f - months) * 30.0;
-        let day_f = iv.days as f64 / divisor;
-        let mut days = day_f.trunc();
-        let mut sec_rem = ((day_f - days) + (month_rem_days - month_rem_days.trunc())) * 86_400.0;
-        sec_rem = (sec_rem * 1e6).round() / 1e6;
-        if sec_rem.abs() >= 86_400.0 {
-            days += (sec_rem / 86_400.0).trunc();
-            sec_rem -= (sec_rem / 86_400.0).trunc() * 86_400.0;
-        }
-        days += month_rem_days.trunc();
-        let micros = (iv.micros as f64 / divisor + sec_rem * 1e6).round_ties_even();
-        if !micros.is_finite() || micros.abs() >= 9.2e18 {
-            return Ok(r);
-        }
-        Ok(Interval {
-            months: months as i32,
-            days: days as i32,
-            micros: micros as i64,
-        })
+    interval_scale(iv, |x| x / divisor)
+}
+
+/// PostgreSQL's `interval_mul`/`interval_div` with the scaling given as a
+/// function (division divides directly, which is exact where it matters).
+fn interval_scale(iv: &Interval, scale: impl Fn(f64) -> f64) -> Result<Interval, SqlError> {
+    let month_f = scale(iv.months as f64);
+    let day_f = scale(iv.days as f64);
+    if month_f.is_nan() || month_f.abs() > i32::MAX as f64 || day_f.abs() > i32::MAX as f64 {
+        return Err(interval_out_of_range());
+    }
+    let months = month_f.trunc();
+    let mut days = day_f.trunc();
+    let month_remainder_days = (month_f - months) * 30.0;
+    let mut sec_remainder =
+        ((day_f - days) + (month_remainder_days - month_remainder_days.trunc())) * 86_400.0;
+    sec_remainder = (sec_remainder * 1e6).round() / 1e6;
+    if sec_remainder.abs() >= 86_400.0 {
+        days += (sec_remainder / 86_400.0).trunc();
+        sec_remainder -= (sec_remainder / 86_400.0).trunc() * 86_400.0;
+    }
+    days += month_remainder_days.trunc();
+    let micros = (scale(iv.micros as f64) + sec_remainder * 1e6).round_ties_even();
+    if !micros.is_finite() || micros.abs() >= 9.2e18 || days.abs() > i32::MAX as f64 {
+        return Err(interval_out_of_range());
+    }
+    Ok(Interval {
+        months: months as i32,
+        days: days as i32,
+        micros: micros as i64,
     })
 }
 

@@ -27,8 +27,7 @@ pub fn format_array(items: &[Value], elem: &DataType, ctx: &EvalContext) -> Stri
 fn push_element(s: &str, out: &mut String) {
     let needs_quotes = s.is_empty()
         || s.eq_ignore_ascii_case("null")
-        || s
-            .chars()
+        || s.chars()
             .any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_ascii_whitespace());
     if !needs_quotes {
         out.push_str(s);
@@ -52,7 +51,11 @@ fn malformed(input: &str) -> SqlError {
 }
 
 /// Array input; elements are parsed with the element type's input rules.
-pub fn parse_array(input: &str, elem: &DataType, ctx: &EvalContext) -> Result<Vec<Value>, SqlError> {
+pub fn parse_array(
+    input: &str,
+    elem: &DataType,
+    ctx: &EvalContext,
+) -> Result<Vec<Value>, SqlError> {
     let mut s = input.trim_start();
     // Optional dimension decoration: `[1:3]={...}`.
     if s.starts_with('[') {

@@ -111,7 +111,10 @@ pub fn format_offset(secs: i32) -> String {
 
 /// The local wall-clock time and UTC offset (seconds) of an instant in `tz`.
 pub fn to_local(ts: &DateTime<Utc>, tz: &Tz) -> (NaiveDateTime, i32) {
-    let off = tz.offset_from_utc_datetime(&ts.naive_utc()).fix().local_minus_utc();
+    let off = tz
+        .offset_from_utc_datetime(&ts.naive_utc())
+        .fix()
+        .local_minus_utc();
     let local = ts.naive_utc() + Duration::seconds(off as i64);
     (local, off)
 }
@@ -198,8 +201,18 @@ enum Bad {
 
 fn month_number(word: &str) -> Option<u32> {
     const MONTHS: [&str; 12] = [
-        "january", "february", "march", "april", "may", "june", "july", "august",
-        "september", "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     if word.len() < 3 {
         return None;
@@ -213,7 +226,13 @@ fn month_number(word: &str) -> Option<u32> {
 
 fn is_weekday(word: &str) -> bool {
     const DAYS: [&str; 7] = [
-        "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
     ];
     word.len() >= 3 && DAYS.iter().any(|d| d.starts_with(word))
 }
@@ -255,7 +274,10 @@ fn abbreviation_offset(word: &str) -> Option<i32> {
 /// Parses `+05`, `-0530`, `+05:30`, `+05:30:15` (after the sign).
 fn parse_offset(sign: i32, body: &str) -> Option<i32> {
     let parts: Vec<&str> = body.split(':').collect();
-    if parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let num = |s: &str| s.parse::<i32>().ok();
@@ -311,7 +333,11 @@ fn parse_time_token(tok: &str, f: &mut Fields) -> Result<(), Bad> {
             return Err(Bad::Syntax);
         }
         // Round to microseconds, half up, like PostgreSQL.
-        let mut digits: Vec<u64> = frac_str.bytes().take(7).map(|b| (b - b'0') as u64).collect();
+        let mut digits: Vec<u64> = frac_str
+            .bytes()
+            .take(7)
+            .map(|b| (b - b'0') as u64)
+            .collect();
         digits.resize(7, 0);
         let mut v = 0u64;
         for d in &digits[..6] {

@@ -113,9 +113,16 @@ fn format_g(v: f64, precision: usize) -> String {
         }
         out.push_str(&exp_suffix(exp));
     } else {
-        let fixed = format!("{:.*}", (precision as i32 - 1 - exp).max(0) as usize, v.abs());
+        let fixed = format!(
+            "{:.*}",
+            (precision as i32 - 1 - exp).max(0) as usize,
+            v.abs()
+        );
         let fixed = if fixed.contains('.') {
-            fixed.trim_end_matches('0').trim_end_matches('.').to_string()
+            fixed
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
         } else {
             fixed
         };

@@ -36,7 +36,13 @@ pub fn format_interval(iv: &Interval) -> String {
     let mut is_before = false;
     int_part(&mut out, years as i64, "year", &mut is_zero, &mut is_before);
     int_part(&mut out, mons as i64, "mon", &mut is_zero, &mut is_before);
-    int_part(&mut out, iv.days as i64, "day", &mut is_zero, &mut is_before);
+    int_part(
+        &mut out,
+        iv.days as i64,
+        "day",
+        &mut is_zero,
+        &mut is_before,
+    );
     if is_zero || iv.micros != 0 {
         let minus = iv.micros < 0;
         let a = iv.micros.unsigned_abs();
@@ -47,7 +53,13 @@ pub fn format_interval(iv: &Interval) -> String {
         out.push_str(&format!(
             "{}{}{:02}:{:02}:{:02}",
             if is_zero { "" } else { " " },
-            if minus { "-" } else if is_before { "+" } else { "" },
+            if minus {
+                "-"
+            } else if is_before {
+                "+"
+            } else {
+                ""
+            },
             hours,
             mins,
             secs
@@ -138,9 +150,7 @@ enum Unit {
 fn unit(word: &str) -> Option<Unit> {
     Some(match word {
         "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "useconds" => Unit::Micros(1),
-        "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => {
-            Unit::Micros(1000)
-        }
+        "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => Unit::Micros(1000),
         "second" | "seconds" | "s" | "sec" | "secs" => Unit::Micros(USECS_PER_SEC),
         "minute" | "minutes" | "m" | "min" | "mins" => Unit::Micros(60 * USECS_PER_SEC),
         "hour" | "hours" | "h" | "hr" | "hrs" => Unit::Micros(USECS_PER_HOUR),
@@ -209,10 +219,12 @@ pub fn parse_interval(input: &str) -> Result<Interval, SqlError> {
     for t in s.split_whitespace() {
         // Split a number glued to its unit: `10min`, `1day`.
         let b = t.as_bytes();
-        let split = b
-            .iter()
-            .position(|c| c.is_ascii_alphabetic())
-            .filter(|&p| p > 0 && b[..p].iter().all(|c| c.is_ascii_digit() || *c == b'.' || *c == b'-' || *c == b'+'));
+        let split = b.iter().position(|c| c.is_ascii_alphabetic()).filter(|&p| {
+            p > 0
+                && b[..p]
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || *c == b'.' || *c == b'-' || *c == b'+')
+        });
         match split {
             Some(p) => {
                 tokens.push(t[..p].to_string());

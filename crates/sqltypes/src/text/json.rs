@@ -31,7 +31,11 @@ pub fn parse_jsonb(input: &str) -> Result<Json, SqlError> {
 /// Object keys in PostgreSQL's jsonb order: shorter first, then bytewise.
 pub fn sorted_keys(map: &serde_json::Map<String, Json>) -> Vec<&String> {
     let mut keys: Vec<&String> = map.keys().collect();
-    keys.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes())));
+    keys.sort_by(|a, b| {
+        a.len()
+            .cmp(&b.len())
+            .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+    });
     keys
 }
 

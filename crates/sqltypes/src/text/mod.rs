@@ -81,9 +81,7 @@ pub fn parse(input: &str, ty: &DataType, ctx: &EvalContext) -> Result<Value, Sql
             numeric::apply_typmod(d, *typmod).map(Value::Numeric)
         }
         DataType::Text | DataType::Unknown => Ok(Value::Text(input.to_string())),
-        DataType::Varchar(n) => {
-            apply_string_typmod(input, ty, *n, false, false).map(Value::Text)
-        }
+        DataType::Varchar(n) => apply_string_typmod(input, ty, *n, false, false).map(Value::Text),
         DataType::Char(n) => apply_string_typmod(input, ty, *n, true, false).map(Value::Text),
         DataType::Name => Ok(Value::Text(truncate_name(input))),
         DataType::Bytea => parse_bytea(input).map(Value::Bytea),
@@ -299,10 +297,12 @@ pub fn parse_bytea(input: &str) -> Result<Vec<u8>, SqlError> {
                 out.push((a - b'0') << 6 | (b - b'0') << 3 | (c - b'0'));
                 i += 4;
             }
-            _ => return Err(SqlError::new(
-                SqlState::INVALID_TEXT_REPRESENTATION,
-                "invalid input syntax for type bytea",
-            )),
+            _ => {
+                return Err(SqlError::new(
+                    SqlState::INVALID_TEXT_REPRESENTATION,
+                    "invalid input syntax for type bytea",
+                ))
+            }
         }
     }
     Ok(out)
