@@ -187,7 +187,9 @@ pub fn call(
         "exp" if num => {
             let d = dec(args, 0);
             let val = d.to_f64().unwrap_or(0.0) * std::f64::consts::LOG10_E;
-            let scale = (16 - val as i32).max(d.scale() as i32).max(0) as u32;
+            let scale = (16 - val.clamp(-1000.0, 1000.0) as i32)
+                .max(d.scale() as i32)
+                .max(0) as u32;
             let r = d.checked_exp().ok_or_else(numeric::overflow)?;
             Some(Value::Numeric(round_to_scale(r, scale)))
         }

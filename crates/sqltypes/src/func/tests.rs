@@ -449,3 +449,72 @@ fn misc() {
     assert_eq!(f("num_nulls", &[u("NULL"), i("2")]), "1");
     assert_eq!(f("gen_random_uuid", &[]).len(), 36);
 }
+
+#[test]
+fn extreme_arguments_never_panic() {
+    let values = [
+        "0",
+        "-0.0000000000000000000000000001",
+        "79228162514264337593543950335",
+        "-79228162514264337593543950335",
+        "0.5",
+        "-1",
+        "1",
+        "1e-28",
+        "12345678901234567890.12345678",
+    ];
+    for name in [
+        "sqrt", "exp", "ln", "log", "round", "trunc", "ceil", "floor", "abs", "sign",
+    ] {
+        for v in values {
+            let _ = f(name, &[n(v)]);
+        }
+    }
+    for name in ["power", "log", "mod", "div", "gcd", "lcm", "round", "trunc"] {
+        for a in values {
+            for b in values {
+                let t = if matches!(name, "round" | "trunc") {
+                    T::Int4
+                } else {
+                    T::Numeric(None)
+                };
+                let b = if t == T::Int4 { "-30" } else { b };
+                let _ = f(name, &[n(a), (b, t)]);
+            }
+        }
+    }
+    for v in ["1e308", "-1e308", "NaN", "Infinity", "-Infinity", "0", "-0"] {
+        for name in [
+            "sqrt",
+            "exp",
+            "ln",
+            "cbrt",
+            "round",
+            "asin",
+            "acosh",
+            "to_timestamp",
+        ] {
+            let _ = f(name, &[d(v)]);
+        }
+        let _ = f("power", &[d(v), d(v)]);
+        let _ = f("to_char", &[d(v), u("999.99")]);
+    }
+    for fmt in [
+        "", "FM", "9.9.9", "S", "MI", "SSSSS", "\"", "\\", "Y,YYY", "TH", "thth",
+    ] {
+        let _ = f("to_char", &[n("-12.5"), u(fmt)]);
+        let _ = f("to_char", &[("2024-01-02 03:04:05", T::Timestamp), u(fmt)]);
+        let _ = f("to_timestamp", &[u("2024 01 02"), u(fmt)]);
+        let _ = f("to_date", &[u(fmt), u("YYYY-MM-DD")]);
+    }
+    let _ = f("repeat", &[u("abc"), i("2147483647")]);
+    let _ = f("chr", &[i("-1")]);
+    let _ = f("chr", &[i("1114112")]);
+    let _ = f("make_date", &[i("-2147483648"), i("1"), i("1")]);
+    let _ = f("make_interval", &[i("2147483647"), i("2147483647")]);
+    let _ = f("date_trunc", &[u("millennium"), ("infinity", T::Timestamp)]);
+    let _ = f(
+        "age",
+        &[("infinity", T::Timestamp), ("2024-01-01", T::Timestamp)],
+    );
+}

@@ -383,3 +383,83 @@ fn like_patterns() {
     assert!(l("ÄB", "äb", true));
     assert!(l("100%", "100\\%", false));
 }
+
+#[test]
+fn every_operator_on_extreme_values_never_panics() {
+    let vals: Vec<(&str, DataType)> = vec![
+        ("-32768", T::Int2),
+        ("-2147483648", T::Int4),
+        ("-9223372036854775808", T::Int8),
+        ("9223372036854775807", T::Int8),
+        ("0", T::Int4),
+        ("-1", T::Int4),
+        ("1e38", T::Float4),
+        ("-1e308", T::Float8),
+        ("NaN", T::Float8),
+        ("0", T::Float8),
+        ("79228162514264337593543950335", T::Numeric(None)),
+        ("0.0000000000000000000000000001", T::Numeric(None)),
+        ("0", T::Numeric(None)),
+        ("infinity", T::Date),
+        ("5874897-12-31", T::Date),
+        ("infinity", T::Timestamp),
+        ("262142-12-31 23:59:59", T::Timestamp),
+        ("-infinity", T::TimestampTz),
+        ("23:59:59.999999", T::Time),
+        ("2147483647 days 2147483647 mons", T::Interval),
+        ("-2562047788 hours", T::Interval),
+        ("[1]", T::Jsonb),
+        ("x", T::Text),
+        ("a  ", T::Char(Some(3))),
+        ("\\x00", T::Bytea),
+        ("{1,NULL}", T::Array(Box::new(T::Int4))),
+        ("t", T::Bool),
+    ];
+    let ops = [
+        Add,
+        Sub,
+        Mul,
+        Div,
+        Mod,
+        Pow,
+        Concat,
+        Eq,
+        NotEq,
+        Lt,
+        LtEq,
+        Gt,
+        GtEq,
+        BitAnd,
+        BitOr,
+        BitXor,
+        ShiftLeft,
+        ShiftRight,
+        JsonGet,
+        JsonGetText,
+        JsonContains,
+        JsonExists,
+    ];
+    for (a, at) in &vals {
+        for (b, bt) in &vals {
+            for op in ops {
+                let _ = ev(a, at.clone(), op, b, bt.clone());
+            }
+        }
+        for (_, to) in &vals {
+            for context in [
+                CastContext::Implicit,
+                CastContext::Assignment,
+                CastContext::Explicit,
+            ] {
+                if let Ok(v) = text::parse(a, at, &ctx()) {
+                    let _ = cast(v, at, to, context, &ctx());
+                }
+            }
+        }
+        for op in [UnaryOp::Neg, UnaryOp::Plus, UnaryOp::BitNot] {
+            if let Ok(v) = text::parse(a, at, &ctx()) {
+                let _ = unary_op(op, &v);
+            }
+        }
+    }
+}

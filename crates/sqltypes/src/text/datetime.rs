@@ -481,6 +481,18 @@ fn parse_fields(input: &str) -> Result<Fields, Bad> {
             } else {
                 f.zone = Some(parse_zone_token(&tok, orig).ok_or(Bad::Syntax)?);
             }
+        } else if tok.contains(['-', '/'])
+            && tok
+                .split(['-', '/'])
+                .next()
+                .and_then(month_number)
+                .is_some()
+        {
+            // `Jan-02-2024`.
+            if f.year.is_some() || f.month.is_some() {
+                return Err(Bad::Syntax);
+            }
+            parse_date_token(&tok, &mut f)?;
         } else if let Some(m) = month_number(&tok) {
             if f.month.is_some() {
                 return Err(Bad::Syntax);
