@@ -38,7 +38,7 @@ as_pg() {
 }
 
 # Build the runner first so that compile errors don't leave a server behind.
-(cd "$repo" && cargo build -q -p rangedb-slt)
+(cd "$repo" && cargo build -q --workspace --all-targets)
 runner="${CARGO_TARGET_DIR:-$repo/target}/debug/rangedb-slt"
 [[ "$runner" = /* ]] || runner="$repo/$runner"
 

@@ -22,6 +22,9 @@ step() {
 step cargo fmt --all -- --check
 step cargo clippy --workspace --all-targets -- -D warnings
 step cargo nextest run --workspace --all-targets --no-fail-fast
+# The same SQL logic tests against PostgreSQL 15: expected results are
+# PostgreSQL's own, so the corpus must pass there too.
+step scripts/slt-postgres.sh
 
 echo
 if ((${#failed[@]})); then

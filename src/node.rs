@@ -33,6 +33,8 @@ pub struct Node {
     pub txn: Arc<TxnClient>,
     pub rpc_addr: SocketAddr,
     pub http_addr: SocketAddr,
+    /// Where PostgreSQL clients connect.
+    pub sql_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -53,6 +55,10 @@ impl Node {
         let http_listener = TcpListener::bind(cfg.http_addr)
             .await
             .with_context(|| format!("binding HTTP address {}", cfg.http_addr))?;
+        let sql_listener = TcpListener::bind(cfg.sql_addr)
+            .await
+            .with_context(|| format!("binding SQL address {}", cfg.sql_addr))?;
+        let sql_addr = sql_listener.local_addr()?;
         let rpc_addr = rpc_listener.local_addr()?;
         let http_addr = http_listener.local_addr()?;
 
@@ -134,9 +140,17 @@ impl Node {
             service.clone(),
             rx.clone(),
         )));
+        let mut rx_sql = rx.clone();
+        let sql_engine = rangedb_sql::Engine::new(txn.clone());
+        tasks.push(tokio::spawn(async move {
+            rangedb_pgwire::serve(sql_listener, sql_engine, async move {
+                let _ = rx_sql.wait_for(|s| *s).await;
+            })
+            .await;
+        }));
         tasks.push(tokio::spawn(http::report_gauges(host.clone(), rx)));
         tasks.push(gc::spawn(Arc::downgrade(&store), client.clone(), gc_config));
-        tracing::info!(node_id = cfg.node_id, %rpc_addr, %http_addr, data_dir = %cfg.data_dir.display(), "node started");
+        tracing::info!(node_id = cfg.node_id, %rpc_addr, %http_addr, %sql_addr, data_dir = %cfg.data_dir.display(), "node started");
         Ok(Node {
             host,
             service,
@@ -144,6 +158,7 @@ impl Node {
             txn,
             rpc_addr,
             http_addr,
+            sql_addr,
             shutdown,
             tasks,
         })

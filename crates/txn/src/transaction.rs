@@ -46,6 +46,9 @@ pub enum CrashPoint {
     DuringRollback,
 }
 
+/// How many reads of one [`Transaction::get_batch`] are in flight at once.
+const GET_BATCH_CONCURRENCY: usize = 32;
+
 /// A running transaction. Dropping it without `commit` or `rollback` leaves
 /// no locks (nothing is written before commit) but its start timestamp stays
 /// registered only until the drop.
@@ -148,6 +151,50 @@ impl Transaction {
             self.reads.keys.push(key.to_vec());
         }
         Ok(value)
+    }
+
+    /// Reads several keys as of the start timestamp (own writes first); the
+    /// rest are fetched concurrently, so a batch costs about one round trip
+    /// rather than one per key.
+    pub async fn get_batch(&mut self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, TxnError> {
+        use futures::StreamExt;
+        self.check_open()?;
+        let mut out: Vec<Option<Vec<u8>>> = vec![None; keys.len()];
+        let mut pending = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            match self.writes.get(k) {
+                Some(v) => out[i] = v.clone(),
+                None => pending.push(i),
+            }
+        }
+        let start_ts = self.start_ts;
+        let this = &*self;
+        let fetched: Vec<(usize, Result<RangeResponse, TxnError>)> = futures::stream::iter(pending.iter().map(|&i| {
+            let key = keys[i].clone();
+            async move {
+                let req = RangeRequest::TxnGet { key: key.clone(), ts: start_ts };
+                (i, this.read_resolving_locks(&key, req).await)
+            }
+        }))
+        .buffer_unordered(GET_BATCH_CONCURRENCY)
+        .collect()
+        .await;
+        for (i, r) in fetched {
+            match r? {
+                RangeResponse::Value(v) => out[i] = v,
+                other => {
+                    return Err(TxnError::Kv(KvError::Internal(format!(
+                        "unexpected answer to a read: {other:?}"
+                    ))))
+                }
+            }
+        }
+        if self.tracks_reads() {
+            for &i in &pending {
+                self.reads.keys.push(keys[i].clone());
+            }
+        }
+        Ok(out)
     }
 
     /// Up to `limit` live keys of `[start, end)` as of the start timestamp,

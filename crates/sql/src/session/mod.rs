@@ -1,0 +1,763 @@
+//! SQL sessions: statement dispatch, transaction blocks, session settings,
+//! COPY, and the `SqlSession` / `SqlService` interface for the wire
+//! frontend.
+
+mod copy;
+mod settings;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use rangedb_sqltypes::session::{
+    CancelToken, Column, PreparedInfo, SqlService, SqlSession, StatementOutput, TransactionStatus,
+};
+use rangedb_sqltypes::{DataType, EvalContext, Row, SqlError, SqlState, Value};
+use rangedb_txn::{Isolation, Transaction, TxnClient};
+use sqlparser::ast::{self, Statement};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use crate::catalog::cache::CatalogCache;
+use crate::catalog::Catalog;
+use crate::ddl;
+use crate::dml;
+use crate::error::txn_error;
+use crate::exec::{run_plan, ExecCtx, SequenceState};
+use crate::plan::binder::{Binder, SessionFacts};
+use crate::plan::explain::explain;
+use crate::plan::scope::Scope;
+pub use settings::Settings;
+
+/// The server version reported to clients: PostgreSQL 15 compatible.
+pub const SERVER_VERSION: &str = "15.0";
+
+/// `version()`.
+pub fn version_string() -> String {
+    format!("PostgreSQL {SERVER_VERSION} (rangedb {}) on x86_64-pc-linux-gnu", env!("CARGO_PKG_VERSION"))
+}
+
+/// How many times an implicit (autocommit) statement is retried after a
+/// serialization conflict before the client sees 40001.
+const AUTOCOMMIT_RETRIES: usize = 10;
+
+/// Parses SQL with the PostgreSQL dialect; errors are 42601.
+pub fn parse(sql: &str) -> Result<Vec<Statement>, SqlError> {
+    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
+        SqlError::syntax(format!("syntax error: {msg}"))
+    })
+}
+
+/// Parses one stored expression (DEFAULT, CHECK).
+pub fn parse_expr(sql: &str) -> Result<ast::Expr, SqlError> {
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| SqlError::internal(format!("stored expression {sql:?} does not parse: {e}")))
+}
+
+/// What every session of a node shares: the transaction client and the
+/// catalog cache.
+struct Shared {
+    client: Arc<TxnClient>,
+    catalog: CatalogCache,
+}
+
+/// One node's SQL engine; creates sessions for the wire frontend.
+pub struct Engine {
+    shared: Arc<Shared>,
+}
+
+impl Engine {
+    /// An engine over the node's transaction client.
+    pub fn new(client: Arc<TxnClient>) -> Arc<Engine> {
+        Arc::new(Engine { shared: Arc::new(Shared { client, catalog: CatalogCache::default() }) })
+    }
+
+    /// Opens a session directly (tests, embedded use).
+    pub fn session(&self, user: &str) -> Result<Session, SqlError> {
+        self.connect(user, "postgres", &[])
+    }
+}
+
+/// A statement prepared by the extended protocol.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    statement: Option<Statement>,
+    param_types: Vec<DataType>,
+}
+
+enum TxnState {
+    Idle,
+    Block { txn: Transaction, ddl: bool },
+    Failed,
+}
+
+/// One client connection.
+pub struct Session {
+    engine: Arc<Shared>,
+    facts: SessionFacts,
+    settings: Settings,
+    state: TxnState,
+    next_isolation: Option<Isolation>,
+    block_isolation: Isolation,
+    cancel: CancelToken,
+    sequences: SequenceState,
+    copy: Option<copy::CopyIn>,
+    transaction_start: chrono::DateTime<chrono::Utc>,
+}
+
+impl SqlService for Engine {
+    type Session = Session;
+
+    fn connect(&self, user: &str, database: &str, startup: &[(String, String)]) -> Result<Session, SqlError> {
+        if database != "postgres" {
+            return Err(SqlError::new(SqlState::INVALID_CATALOG_NAME, format!("database \"{database}\" does not exist")));
+        }
+        let mut settings = Settings::default();
+        for (k, v) in startup {
+            let _ = settings.set(k, v);
+        }
+        Ok(Session {
+            engine: self.shared.clone(),
+            facts: SessionFacts { user: user.to_string(), database: database.to_string(), settings: settings.values() },
+            settings,
+            state: TxnState::Idle,
+            next_isolation: None,
+            block_isolation: Isolation::Serializable,
+            cancel: CancelToken::default(),
+            sequences: SequenceState::default(),
+            copy: None,
+            transaction_start: chrono::Utc::now(),
+        })
+    }
+
+    fn startup_parameters(&self, session: &Session) -> Vec<(String, String)> {
+        session.settings.reported()
+    }
+}
+
+fn is_transaction_control(s: &Statement) -> bool {
+    matches!(
+        s,
+        Statement::StartTransaction { .. } | Statement::Commit { .. } | Statement::Rollback { .. } | Statement::Savepoint { .. } | Statement::ReleaseSavepoint { .. }
+    )
+}
+
+fn isolation_of(modes: &[ast::TransactionMode]) -> Option<Isolation> {
+    modes.iter().find_map(|m| match m {
+        ast::TransactionMode::IsolationLevel(level) => Some(match level {
+            ast::TransactionIsolationLevel::Serializable => Isolation::Serializable,
+            // READ COMMITTED and READ UNCOMMITTED are upgraded to snapshot
+            // isolation (PostgreSQL may run any level stronger than asked).
+            _ => Isolation::RepeatableRead,
+        }),
+        _ => None,
+    })
+}
+
+impl Session {
+    fn eval_ctx(&self) -> EvalContext {
+        EvalContext { timezone: self.settings.timezone(), transaction_start: self.transaction_start, extra_float_digits: self.settings.extra_float_digits() }
+    }
+
+    fn default_isolation(&self) -> Isolation {
+        self.settings.default_isolation()
+    }
+
+    async fn begin(&mut self, isolation: Isolation) -> Result<Transaction, SqlError> {
+        self.transaction_start = chrono::Utc::now();
+        self.engine.client.begin(isolation).await.map_err(txn_error)
+    }
+
+    /// Runs one statement (simple protocol or Execute).
+    async fn run(&mut self, stmt: &Statement, params: &[Value], param_types: &[DataType]) -> Result<StatementOutput, SqlError> {
+        self.cancel.reset();
+        match stmt {
+            Statement::StartTransaction { modes, begin, .. } => {
+                let tag = if *begin { "BEGIN" } else { "START TRANSACTION" };
+                if matches!(self.state, TxnState::Idle) {
+                    let iso = isolation_of(modes).or(self.next_isolation.take()).unwrap_or_else(|| self.default_isolation());
+                    let txn = self.begin(iso).await?;
+                    self.block_isolation = iso;
+                    self.state = TxnState::Block { txn, ddl: false };
+                }
+                return Ok(StatementOutput::Command { tag: tag.into() });
+            }
+            Statement::Commit { .. } => {
+                return match std::mem::replace(&mut self.state, TxnState::Idle) {
+                    TxnState::Block { txn, .. } => {
+                        txn.commit().await.map_err(txn_error)?;
+                        Ok(StatementOutput::Command { tag: "COMMIT".into() })
+                    }
+                    TxnState::Failed => Ok(StatementOutput::Command { tag: "ROLLBACK".into() }),
+                    TxnState::Idle => Ok(StatementOutput::Command { tag: "COMMIT".into() }),
+                };
+            }
+            Statement::Rollback { savepoint: None, .. } => {
+                if let TxnState::Block { txn, .. } = std::mem::replace(&mut self.state, TxnState::Idle) {
+                    txn.rollback().await;
+                }
+                return Ok(StatementOutput::Command { tag: "ROLLBACK".into() });
+            }
+            Statement::Rollback { savepoint: Some(_), .. } | Statement::Savepoint { .. } | Statement::ReleaseSavepoint { .. } => {
+                let err = SqlError::unsupported("savepoints are not supported");
+                return Err(self.fail_block(err).await);
+            }
+            _ => {}
+        }
+        if matches!(self.state, TxnState::Failed) {
+            return Err(SqlError::new(
+                SqlState::IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
+        }
+        if let Some(out) = self.run_session_statement(stmt).await? {
+            return Ok(out);
+        }
+        match std::mem::replace(&mut self.state, TxnState::Idle) {
+            TxnState::Block { mut txn, mut ddl } => {
+                let result = self.run_in_txn(stmt, params, param_types, &mut txn, &mut ddl).await;
+                match result {
+                    Ok(out) => {
+                        self.state = TxnState::Block { txn, ddl };
+                        Ok(out)
+                    }
+                    Err(e) => {
+                        txn.rollback().await;
+                        self.state = TxnState::Failed;
+                        Err(e)
+                    }
+                }
+            }
+            _ => {
+                let mut attempt = 0;
+                loop {
+                    let mut txn = self.begin(self.default_isolation()).await?;
+                    let mut ddl = false;
+                    let result = self.run_in_txn(stmt, params, param_types, &mut txn, &mut ddl).await;
+                    let result = match result {
+                        Ok(out) => txn.commit().await.map_err(txn_error).map(|_| out),
+                        Err(e) => {
+                            txn.rollback().await;
+                            Err(e)
+                        }
+                    };
+                    match result {
+                        Err(e) if e.code == SqlState::SERIALIZATION_FAILURE && attempt < AUTOCOMMIT_RETRIES && self.copy.is_none() => {
+                            attempt += 1;
+                            let ms = rand::random_range(1..=(5u64 << attempt.min(6)));
+                            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                        }
+                        other => return other,
+                    }
+                }
+            }
+        }
+    }
+
+    async fn fail_block(&mut self, err: SqlError) -> SqlError {
+        if let TxnState::Block { txn, .. } = std::mem::replace(&mut self.state, TxnState::Idle) {
+            txn.rollback().await;
+            self.state = TxnState::Failed;
+        }
+        err
+    }
+
+    /// SET / SHOW / RESET and other statements that touch no data.
+    async fn run_session_statement(&mut self, stmt: &Statement) -> Result<Option<StatementOutput>, SqlError> {
+        let out = match stmt {
+            Statement::Set(set) => match set {
+                ast::Set::SetTransaction { modes, .. } => {
+                    if let Some(iso) = isolation_of(modes) {
+                        if !matches!(self.state, TxnState::Block { .. }) {
+                            self.next_isolation = Some(iso);
+                        }
+                    }
+                    StatementOutput::Command { tag: "SET".into() }
+                }
+                ast::Set::SingleAssignment { variable, values, .. } => {
+                    let name = variable.to_string().to_lowercase();
+                    let value = settings::value_text(values)?;
+                    self.settings.set(&name, &value)?;
+                    self.facts.settings = self.settings.values();
+                    StatementOutput::Command { tag: "SET".into() }
+                }
+                ast::Set::SetTimeZone { value, .. } => {
+                    let value = settings::value_text(std::slice::from_ref(value))?;
+                    self.settings.set("timezone", &value)?;
+                    self.facts.settings = self.settings.values();
+                    StatementOutput::Command { tag: "SET".into() }
+                }
+                ast::Set::SetNames { charset_name, .. } => {
+                    self.settings.set("client_encoding", &charset_name.value)?;
+                    StatementOutput::Command { tag: "SET".into() }
+                }
+                other => return Err(SqlError::unsupported(format!("{other} is not supported"))),
+            },
+            Statement::ShowVariable { variable } => {
+                let name = variable.iter().map(|i| i.value.to_lowercase()).collect::<Vec<_>>().join(" ");
+                if name == "ranges" {
+                    return self.show_ranges().await.map(Some);
+                }
+                if name == "all" {
+                    let rows: Vec<Row> = self.settings.values().into_iter().map(|(k, v)| vec![Value::Text(k), Value::Text(v)]).collect();
+                    let n = rows.len();
+                    return Ok(Some(StatementOutput::Rows {
+                        columns: vec![Column::new("name", DataType::Text), Column::new("setting", DataType::Text)],
+                        rows,
+                        tag: format!("SHOW {n}"),
+                    }));
+                }
+                let (display, value) = self.settings.show(&name)?;
+                StatementOutput::Rows { columns: vec![Column::new(display, DataType::Text)], rows: vec![vec![Value::Text(value)]], tag: "SHOW".into() }
+            }
+            Statement::Reset(r) => {
+                match &r.reset {
+                    ast::Reset::ALL => self.settings = Settings::default(),
+                    ast::Reset::ConfigurationParameter(name) => self.settings.reset(&name.to_string().to_lowercase())?,
+                }
+                self.facts.settings = self.settings.values();
+                StatementOutput::Command { tag: "RESET".into() }
+            }
+            Statement::Discard { .. } => {
+                self.settings = Settings::default();
+                self.facts.settings = self.settings.values();
+                StatementOutput::Command { tag: "DISCARD ALL".into() }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(out))
+    }
+
+    async fn show_ranges(&mut self) -> Result<StatementOutput, SqlError> {
+        let descs = self.engine.client.kv().all_descriptors().await.map_err(crate::error::kv_error)?;
+        let rows: Vec<Row> = descs
+            .iter()
+            .map(|d| {
+                vec![
+                    Value::Int8(d.range_id.0 as i64),
+                    Value::Text(format!("{:?}", String::from_utf8_lossy(&d.start_key))),
+                    Value::Text(d.end_key.as_ref().map(|e| format!("{:?}", String::from_utf8_lossy(e))).unwrap_or_else(|| "/max".into())),
+                    Value::Text(d.replicas.iter().map(|r| r.node_id.0.to_string()).collect::<Vec<_>>().join(",")),
+                ]
+            })
+            .collect();
+        let n = rows.len();
+        Ok(StatementOutput::Rows {
+            columns: vec![
+                Column::new("range_id", DataType::Int8),
+                Column::new("start_key", DataType::Text),
+                Column::new("end_key", DataType::Text),
+                Column::new("replicas", DataType::Text),
+            ],
+            rows,
+            tag: format!("SELECT {n}"),
+        })
+    }
+
+    async fn catalog(&self, txn: &mut Transaction, ddl: bool) -> Result<Arc<Catalog>, SqlError> {
+        self.engine.catalog.get(txn, ddl).await
+    }
+
+    /// Runs a data or schema statement inside `txn`.
+    async fn run_in_txn(&mut self, stmt: &Statement, params: &[Value], param_types: &[DataType], txn: &mut Transaction, ddl: &mut bool) -> Result<StatementOutput, SqlError> {
+        let catalog = self.catalog(txn, *ddl).await?;
+        let eval = self.eval_ctx();
+        let client = self.engine.client.clone();
+        let mut binder = Binder::new(&catalog, &self.facts, &eval, param_types.to_vec());
+        let mut cx = ExecCtx {
+            txn,
+            client: &client,
+            catalog: &catalog,
+            facts: &self.facts,
+            params,
+            eval: &eval,
+            outer: Vec::new(),
+            cancel: &self.cancel,
+            sequences: &mut self.sequences,
+        };
+        let is_ddl = matches!(
+            stmt,
+            Statement::CreateTable(_) | Statement::CreateIndex(_) | Statement::Drop { .. } | Statement::AlterTable(_) | Statement::CreateSequence { .. }
+        );
+        let out = match stmt {
+            Statement::Query(q) => {
+                let (plan, scope) = binder.bind_query(q)?;
+                let rows = run_plan(&plan, &mut cx).await?;
+                rows_output(&scope, rows, "SELECT")
+            }
+            Statement::Explain { statement, analyze, .. } => {
+                if *analyze {
+                    return Err(SqlError::unsupported("EXPLAIN ANALYZE is not supported"));
+                }
+                let lines = match statement.as_ref() {
+                    Statement::Query(q) => explain(&binder.bind_query(q)?.0),
+                    Statement::Update(u) => match dml::bind_update(&mut binder, u)? {
+                        dml::Dml::Update(p) => prefixed("Update on", &p.table.name, explain(&p.scan)),
+                        _ => Vec::new(),
+                    },
+                    Statement::Delete(d) => match dml::bind_delete(&mut binder, d)? {
+                        dml::Dml::Delete(p) => prefixed("Delete on", &p.table.name, explain(&p.scan)),
+                        _ => Vec::new(),
+                    },
+                    Statement::Insert(i) => match dml::bind_insert(&mut binder, i)? {
+                        dml::Dml::Insert(p) => {
+                            let mut lines = vec![format!("Insert on {}", p.table.name)];
+                            for s in &p.sources {
+                                lines.extend(explain(s).into_iter().map(|l| format!("  {l}")));
+                            }
+                            lines
+                        }
+                        _ => Vec::new(),
+                    },
+                    _ => return Err(SqlError::unsupported("EXPLAIN of this statement is not supported")),
+                };
+                let rows: Vec<Row> = lines.into_iter().map(|l| vec![Value::Text(l)]).collect();
+                let n = rows.len();
+                StatementOutput::Rows { columns: vec![Column::new("QUERY PLAN", DataType::Text)], rows, tag: format!("EXPLAIN {n}") }
+                    .with_tag("EXPLAIN")
+            }
+            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
+                let bound = match stmt {
+                    Statement::Insert(i) => dml::bind_insert(&mut binder, i)?,
+                    Statement::Update(u) => dml::bind_update(&mut binder, u)?,
+                    Statement::Delete(d) => dml::bind_delete(&mut binder, d)?,
+                    _ => unreachable_dml()?,
+                };
+                let table = match &bound {
+                    dml::Dml::Insert(p) => p.table.clone(),
+                    dml::Dml::Update(p) => p.table.clone(),
+                    dml::Dml::Delete(p) => p.table.clone(),
+                };
+                let checks = dml::bind_checks(&mut binder, &table)?;
+                let (count, rows) = dml::execute(&bound, &checks, &mut cx).await?;
+                let tag = match stmt {
+                    Statement::Insert(_) => format!("INSERT 0 {count}"),
+                    Statement::Update(_) => format!("UPDATE {count}"),
+                    _ => format!("DELETE {count}"),
+                };
+                match bound.columns() {
+                    Some(scope) => StatementOutput::Rows { columns: columns_of(scope), rows, tag },
+                    None => StatementOutput::Command { tag },
+                }
+            }
+            Statement::CreateTable(ct) => StatementOutput::Command { tag: ddl::create_table(&mut binder, ct, &mut cx).await? },
+            Statement::CreateIndex(ci) => StatementOutput::Command { tag: ddl::create_index(&mut binder, ci, &mut cx).await? },
+            Statement::Drop { object_type, if_exists, names, .. } => {
+                StatementOutput::Command { tag: ddl::drop(&mut binder, object_type, names, *if_exists, &mut cx).await? }
+            }
+            Statement::AlterTable(at) => StatementOutput::Command { tag: ddl::alter_table(&mut binder, at, &mut cx).await? },
+            Statement::Truncate(t) => StatementOutput::Command { tag: ddl::truncate(&mut binder, &t.table_names, &mut cx).await? },
+            Statement::CreateSequence { name, if_not_exists, sequence_options, .. } => {
+                StatementOutput::Command { tag: ddl::create_sequence(&mut binder, name, *if_not_exists, sequence_options, &mut cx).await? }
+            }
+            Statement::Copy { source, to, target, options, legacy_options, .. } => {
+                let spec = copy::CopySpec::from_ast(&mut binder, source, *to, target, options, legacy_options)?;
+                match spec {
+                    copy::CopySpec::In(copy_in) => {
+                        let out = StatementOutput::CopyIn { columns: copy_in.width(), format: copy_in.format.clone() };
+                        self.copy = Some(copy_in);
+                        out
+                    }
+                    copy::CopySpec::Out { plan, format, width } => {
+                        let rows = run_plan(&plan, &mut cx).await?;
+                        let n = rows.len();
+                        let data = copy::encode_rows(&rows, &format, &eval)?;
+                        StatementOutput::CopyOut { columns: width, format, data, tag: format!("COPY {n}") }
+                    }
+                }
+            }
+            Statement::Analyze { .. } | Statement::Vacuum { .. } => StatementOutput::Command { tag: "VACUUM".into() },
+            Statement::Prepare { .. } | Statement::Execute { .. } | Statement::Deallocate { .. } => {
+                return Err(SqlError::unsupported("SQL-level PREPARE/EXECUTE are not supported; use the extended protocol"))
+            }
+            other => return Err(SqlError::unsupported(format!("statement not supported: {other}"))),
+        };
+        if is_ddl {
+            *ddl = true;
+        }
+        Ok(out)
+    }
+
+    /// Binds a statement to learn its parameter and result types.
+    async fn describe(&mut self, stmt: &Statement, declared: Vec<DataType>) -> Result<(Vec<DataType>, Option<Vec<Column>>), SqlError> {
+        let needs_catalog = matches!(stmt, Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_));
+        if !needs_catalog {
+            let cols = match stmt {
+                Statement::ShowVariable { variable } => Some(vec![Column::new(variable.iter().map(|i| i.value.to_lowercase()).collect::<Vec<_>>().join(" "), DataType::Text)]),
+                Statement::Explain { .. } => Some(vec![Column::new("QUERY PLAN", DataType::Text)]),
+                _ => None,
+            };
+            return Ok((declared, cols));
+        }
+        let (catalog, own_txn) = match &mut self.state {
+            TxnState::Block { txn, ddl } => (self.engine.catalog.get(txn, *ddl).await?, None),
+            _ => {
+                let mut txn = self.begin(Isolation::RepeatableRead).await?;
+                let c = self.engine.catalog.get(&mut txn, false).await;
+                (c?, Some(txn))
+            }
+        };
+        if let Some(t) = own_txn {
+            t.rollback().await;
+        }
+        let eval = self.eval_ctx();
+        let mut binder = Binder::new(&catalog, &self.facts, &eval, declared);
+        let cols = match stmt {
+            Statement::Query(q) => Some(columns_of(&binder.bind_query(q)?.1)),
+            Statement::Insert(i) => dml::bind_insert(&mut binder, i)?.columns().map(columns_of),
+            Statement::Update(u) => dml::bind_update(&mut binder, u)?.columns().map(columns_of),
+            Statement::Delete(d) => dml::bind_delete(&mut binder, d)?.columns().map(columns_of),
+            _ => None,
+        };
+        Ok((binder.param_types(), cols))
+    }
+}
+
+fn unreachable_dml() -> Result<dml::Dml, SqlError> {
+    Err(SqlError::internal("not a DML statement"))
+}
+
+fn prefixed(what: &str, table: &str, lines: Vec<String>) -> Vec<String> {
+    let mut out = vec![format!("{what} {table}")];
+    out.extend(lines.into_iter().map(|l| format!("  {l}")));
+    out
+}
+
+trait WithTag {
+    fn with_tag(self, tag: &str) -> Self;
+}
+
+impl WithTag for StatementOutput {
+    fn with_tag(self, tag: &str) -> Self {
+        match self {
+            StatementOutput::Rows { columns, rows, .. } => StatementOutput::Rows { columns, rows, tag: tag.into() },
+            other => other,
+        }
+    }
+}
+
+/// RowDescription columns of a scope.
+pub fn columns_of(scope: &Scope) -> Vec<Column> {
+    scope
+        .columns
+        .iter()
+        .map(|c| Column { name: c.name.clone(), ty: c.ty.clone(), table_oid: c.table_oid, column_id: c.column_id })
+        .collect()
+}
+
+fn rows_output(scope: &Scope, rows: Vec<Row>, verb: &str) -> StatementOutput {
+    let n = rows.len();
+    StatementOutput::Rows { columns: columns_of(scope), rows, tag: format!("{verb} {n}") }
+}
+
+#[async_trait]
+impl SqlSession for Session {
+    type Statement = Prepared;
+
+    async fn simple_query(&mut self, sql: &str) -> Vec<Result<StatementOutput, SqlError>> {
+        let statements = match parse(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                if !matches!(self.state, TxnState::Idle) {
+                    let e = self.fail_block(e).await;
+                    return vec![Err(e)];
+                }
+                return vec![Err(e)];
+            }
+        };
+        if statements.is_empty() {
+            return vec![Ok(StatementOutput::Empty)];
+        }
+        // Several statements outside a block run as one implicit
+        // transaction, as in PostgreSQL.
+        let implicit = statements.len() > 1 && matches!(self.state, TxnState::Idle) && !statements.iter().any(is_transaction_control);
+        if implicit {
+            match self.begin(self.default_isolation()).await {
+                Ok(txn) => self.state = TxnState::Block { txn, ddl: false },
+                Err(e) => return vec![Err(e)],
+            }
+        }
+        let mut out = Vec::new();
+        for stmt in &statements {
+            let r = self.run(stmt, &[], &[]).await;
+            let failed = r.is_err();
+            let copy_started = matches!(r, Ok(StatementOutput::CopyIn { .. }));
+            out.push(r);
+            if failed || copy_started {
+                break;
+            }
+        }
+        if implicit {
+            match std::mem::replace(&mut self.state, TxnState::Idle) {
+                TxnState::Block { txn, .. } => {
+                    if let Err(e) = txn.commit().await.map_err(txn_error) {
+                        out.push(Err(e));
+                    }
+                }
+                TxnState::Failed | TxnState::Idle => {}
+            }
+        }
+        out
+    }
+
+    async fn prepare(&mut self, sql: &str, param_types: &[Option<DataType>]) -> Result<PreparedInfo<Prepared>, SqlError> {
+        let mut statements = parse(sql)?;
+        if statements.len() > 1 {
+            return Err(SqlError::syntax("cannot insert multiple commands into a prepared statement"));
+        }
+        let declared: Vec<DataType> = param_types.iter().map(|t| t.clone().unwrap_or(DataType::Unknown)).collect();
+        let Some(stmt) = statements.pop() else {
+            return Ok(PreparedInfo { statement: Prepared { statement: None, param_types: declared.clone() }, param_types: declared, columns: None });
+        };
+        let (types, columns) = self.describe(&stmt, declared).await?;
+        Ok(PreparedInfo { statement: Prepared { statement: Some(stmt), param_types: types.clone() }, param_types: types, columns })
+    }
+
+    async fn execute(&mut self, prepared: &Prepared, params: Vec<Value>) -> Result<StatementOutput, SqlError> {
+        match &prepared.statement {
+            None => Ok(StatementOutput::Empty),
+            Some(stmt) => self.run(stmt, &params, &prepared.param_types).await,
+        }
+    }
+
+    async fn copy_in_data(&mut self, data: &[u8]) -> Result<(), SqlError> {
+        match &mut self.copy {
+            Some(c) => c.push(data),
+            None => Err(SqlError::new(SqlState::PROTOCOL_VIOLATION, "no COPY in progress")),
+        }
+    }
+
+    async fn copy_in_done(&mut self) -> Result<StatementOutput, SqlError> {
+        let Some(mut copy_in) = self.copy.take() else {
+            return Err(SqlError::new(SqlState::PROTOCOL_VIOLATION, "no COPY in progress"));
+        };
+        let result = self.finish_copy(&mut copy_in).await;
+        if result.is_err() {
+            if let TxnState::Block { txn, .. } = std::mem::replace(&mut self.state, TxnState::Idle) {
+                txn.rollback().await;
+                self.state = TxnState::Failed;
+            }
+        }
+        result
+    }
+
+    async fn copy_in_fail(&mut self, message: &str) -> SqlError {
+        self.copy = None;
+        let err = SqlError::new(SqlState::QUERY_CANCELED, format!("COPY from stdin failed: {message}"));
+        self.fail_block(err).await
+    }
+
+    fn transaction_status(&self) -> TransactionStatus {
+        match self.state {
+            TxnState::Idle => TransactionStatus::Idle,
+            TxnState::Block { .. } => TransactionStatus::InBlock,
+            TxnState::Failed => TransactionStatus::Failed,
+        }
+    }
+
+    async fn sync(&mut self) -> Result<(), SqlError> {
+        Ok(())
+    }
+
+    fn take_parameter_changes(&mut self) -> Vec<(String, String)> {
+        self.settings.take_changes()
+    }
+
+    fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    fn eval_context(&self) -> EvalContext {
+        self.eval_ctx()
+    }
+
+    async fn close(&mut self) {
+        if let TxnState::Block { txn, .. } = std::mem::replace(&mut self.state, TxnState::Idle) {
+            txn.rollback().await;
+        }
+    }
+}
+
+impl Session {
+    async fn finish_copy(&mut self, copy_in: &mut copy::CopyIn) -> Result<StatementOutput, SqlError> {
+        let rows = copy_in.finish()?;
+        let table_name = copy_in.table.clone();
+        let columns = copy_in.columns.clone();
+        let in_block = matches!(self.state, TxnState::Block { .. });
+        let (mut txn, mut ddl) = match std::mem::replace(&mut self.state, TxnState::Idle) {
+            TxnState::Block { txn, ddl } => (txn, ddl),
+            _ => (self.begin(self.default_isolation()).await?, false),
+        };
+        let result = self.copy_rows(&table_name, &columns, rows, &mut txn, &mut ddl).await;
+        match result {
+            Ok(n) => {
+                if in_block {
+                    self.state = TxnState::Block { txn, ddl };
+                } else {
+                    txn.commit().await.map_err(txn_error)?;
+                }
+                Ok(StatementOutput::Command { tag: format!("COPY {n}") })
+            }
+            Err(e) => {
+                txn.rollback().await;
+                if in_block {
+                    self.state = TxnState::Failed;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn copy_rows(&mut self, table_name: &str, columns: &[String], rows: Vec<Vec<Option<String>>>, txn: &mut Transaction, ddl: &mut bool) -> Result<u64, SqlError> {
+        let catalog = self.catalog(txn, *ddl).await?;
+        let table = catalog.table(table_name).cloned().ok_or_else(|| crate::plan::binder::undefined_table(table_name))?;
+        let eval = self.eval_ctx();
+        let positions = copy::column_positions(&table, columns)?;
+        let mut binder = Binder::new(&catalog, &self.facts, &eval, Vec::new());
+        let mut defaults = Vec::new();
+        for pos in 0..table.columns.len() {
+            defaults.push(if positions.contains(&pos) { None } else { Some(dml::default_expr(&mut binder, &table, pos)?) });
+        }
+        let slots = binder.take_slots();
+        let checks = dml::bind_checks(&mut binder, &table)?;
+        let client = self.engine.client.clone();
+        let mut cx = ExecCtx {
+            txn,
+            client: &client,
+            catalog: &catalog,
+            facts: &self.facts,
+            params: &[],
+            eval: &eval,
+            outer: Vec::new(),
+            cancel: &self.cancel,
+            sequences: &mut self.sequences,
+        };
+        let mut runner = crate::exec::slots::SlotRunner::new(slots);
+        let mut full_rows = Vec::with_capacity(rows.len());
+        for (line, fields) in rows.into_iter().enumerate() {
+            if fields.len() != positions.len() {
+                return Err(SqlError::new(SqlState::BAD_COPY_FILE_FORMAT, format!("wrong number of fields in COPY line {}", line + 1)));
+            }
+            let slot_values = if runner.is_empty() { Vec::new() } else { runner.compute(&[], &mut cx).await? };
+            let mut row = vec![Value::Null; table.columns.len()];
+            for (pos, d) in defaults.iter().enumerate() {
+                if let Some(e) = d {
+                    let env = cx.env(&slot_values);
+                    row[pos] = e.eval(&[], &env)?;
+                }
+            }
+            for (field, pos) in fields.into_iter().zip(&positions) {
+                row[*pos] = match field {
+                    None => Value::Null,
+                    Some(text) => rangedb_sqltypes::text::parse(&text, &table.columns[*pos].ty, &eval)?,
+                };
+            }
+            full_rows.push(row);
+        }
+        let written = dml::insert_rows(&table, full_rows, &checks, &dml::OnConflict::Error, &mut cx).await?;
+        Ok(written.len() as u64)
+    }
+}

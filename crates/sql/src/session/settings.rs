@@ -1,0 +1,217 @@
+//! Session parameters (SET / SHOW / RESET) that psql and drivers touch.
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+
+use rangedb_sqltypes::{SqlError, SqlState};
+use rangedb_txn::Isolation;
+use sqlparser::ast;
+
+/// Parameters reported to the client (ParameterStatus) when they change.
+const REPORTED: &[&str] = &[
+    "application_name",
+    "client_encoding",
+    "datestyle",
+    "integer_datetimes",
+    "intervalstyle",
+    "is_superuser",
+    "server_encoding",
+    "server_version",
+    "session_authorization",
+    "standard_conforming_strings",
+    "timezone",
+];
+
+fn display_name(name: &str) -> &str {
+    match name {
+        "datestyle" => "DateStyle",
+        "timezone" => "TimeZone",
+        "intervalstyle" => "IntervalStyle",
+        other => other,
+    }
+}
+
+fn defaults() -> BTreeMap<String, String> {
+    [
+        ("application_name", ""),
+        ("client_encoding", "UTF8"),
+        ("datestyle", "ISO, MDY"),
+        ("default_transaction_isolation", "serializable"),
+        ("extra_float_digits", "1"),
+        ("integer_datetimes", "on"),
+        ("intervalstyle", "postgres"),
+        ("is_superuser", "on"),
+        ("search_path", "\"$user\", public"),
+        ("server_encoding", "UTF8"),
+        ("server_version", super::SERVER_VERSION),
+        ("session_authorization", "root"),
+        ("standard_conforming_strings", "on"),
+        ("statement_timeout", "0"),
+        ("lock_timeout", "0"),
+        ("idle_in_transaction_session_timeout", "0"),
+        ("client_min_messages", "notice"),
+        ("timezone", "UTC"),
+        ("transaction_isolation", "serializable"),
+        ("max_identifier_length", "63"),
+        ("synchronous_commit", "on"),
+        ("bytea_output", "hex"),
+        ("row_security", "on"),
+        ("jit", "off"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// The session's parameters.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    values: BTreeMap<String, String>,
+    changes: Vec<(String, String)>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { values: defaults(), changes: Vec::new() }
+    }
+}
+
+/// The text of a SET value list (`SET search_path = a, b`).
+pub fn value_text(values: &[ast::Expr]) -> Result<String, SqlError> {
+    let parts: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            },
+            ast::Expr::Identifier(id) => id.value.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    Ok(parts.join(", "))
+}
+
+impl Settings {
+    /// Sets a parameter, validating the values rangedb interprets.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), SqlError> {
+        let name = name.to_lowercase();
+        let name = if name == "time zone" { "timezone".to_string() } else { name };
+        let value = if value.eq_ignore_ascii_case("default") {
+            match defaults().get(&name) {
+                Some(d) => d.clone(),
+                None => String::new(),
+            }
+        } else {
+            value.to_string()
+        };
+        let value = match name.as_str() {
+            "timezone" => {
+                let tz = if value.eq_ignore_ascii_case("local") { "UTC".to_string() } else { value.clone() };
+                parse_timezone(&tz).map_err(|_| {
+                    SqlError::new(SqlState::INVALID_PARAMETER_VALUE, format!("invalid value for parameter \"TimeZone\": \"{value}\""))
+                })?;
+                tz
+            }
+            "client_encoding" => {
+                let v = value.to_uppercase().replace(['-', '_'], "");
+                if v != "UTF8" && v != "UNICODE" && v != "SQLASCII" {
+                    return Err(SqlError::new(SqlState::FEATURE_NOT_SUPPORTED, format!("encoding \"{value}\" is not supported")));
+                }
+                "UTF8".to_string()
+            }
+            "extra_float_digits" => {
+                let n: i32 = value.trim().parse().map_err(|_| {
+                    SqlError::new(SqlState::INVALID_PARAMETER_VALUE, format!("invalid value for parameter \"extra_float_digits\": \"{value}\""))
+                })?;
+                if !(-15..=3).contains(&n) {
+                    return Err(SqlError::new(SqlState::INVALID_PARAMETER_VALUE, format!("{n} is outside the valid range for parameter \"extra_float_digits\" (-15 .. 3)")));
+                }
+                n.to_string()
+            }
+            "standard_conforming_strings" => match value.to_lowercase().as_str() {
+                "on" | "true" | "1" => "on".into(),
+                _ => return Err(SqlError::new(SqlState::INVALID_PARAMETER_VALUE, "non-standard string literals are not supported")),
+            },
+            "default_transaction_isolation" | "transaction_isolation" => value.to_lowercase(),
+            "datestyle" => {
+                if !value.to_uppercase().contains("ISO") {
+                    return Err(SqlError::new(SqlState::INVALID_PARAMETER_VALUE, format!("DateStyle \"{value}\" is not supported; only ISO")));
+                }
+                "ISO, MDY".into()
+            }
+            "server_version" | "server_encoding" | "integer_datetimes" | "is_superuser" => {
+                return Err(SqlError::new(SqlState("55P02"), format!("parameter \"{name}\" cannot be changed")));
+            }
+            _ => value,
+        };
+        if REPORTED.contains(&name.as_str()) && self.values.get(&name) != Some(&value) {
+            self.changes.push((display_name(&name).to_string(), value.clone()));
+        }
+        self.values.insert(name, value);
+        Ok(())
+    }
+
+    /// RESET of one parameter.
+    pub fn reset(&mut self, name: &str) -> Result<(), SqlError> {
+        let d = defaults().get(name).cloned().unwrap_or_default();
+        if name == "all" {
+            *self = Settings::default();
+            return Ok(());
+        }
+        self.set(name, &d)
+    }
+
+    /// SHOW: (column name, value); 42704 for unknown parameters.
+    pub fn show(&self, name: &str) -> Result<(String, String), SqlError> {
+        let key = if name == "time zone" { "timezone" } else { name };
+        match self.values.get(key) {
+            Some(v) => Ok((key.to_string(), v.clone())),
+            None => Err(SqlError::new(SqlState::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\""))),
+        }
+    }
+
+    /// All parameters.
+    pub fn values(&self) -> HashMap<String, String> {
+        self.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
+    /// The ParameterStatus set sent at startup.
+    pub fn reported(&self) -> Vec<(String, String)> {
+        REPORTED
+            .iter()
+            .map(|k| (display_name(k).to_string(), self.values.get(*k).cloned().unwrap_or_default()))
+            .collect()
+    }
+
+    /// Changes of reported parameters since the last call.
+    pub fn take_changes(&mut self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// The session time zone.
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.values.get("timezone").and_then(|v| parse_timezone(v).ok()).unwrap_or(chrono_tz::Tz::UTC)
+    }
+
+    /// extra_float_digits.
+    pub fn extra_float_digits(&self) -> i32 {
+        self.values.get("extra_float_digits").and_then(|v| v.parse().ok()).unwrap_or(1)
+    }
+
+    /// The isolation of transactions that do not name one.
+    pub fn default_isolation(&self) -> Isolation {
+        match self.values.get("default_transaction_isolation").map(String::as_str) {
+            Some("serializable") | None => Isolation::Serializable,
+            _ => Isolation::RepeatableRead,
+        }
+    }
+}
+
+fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, ()> {
+    let n = name.trim();
+    if n.eq_ignore_ascii_case("utc") || n.eq_ignore_ascii_case("gmt") || n == "Z" {
+        return Ok(chrono_tz::Tz::UTC);
+    }
+    n.parse::<chrono_tz::Tz>().map_err(|_| ())
+}
