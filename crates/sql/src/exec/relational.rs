@@ -64,7 +64,7 @@ impl VirtualOp {
 impl Operator for VirtualOp {
     async fn next(&mut self, cx: &mut ExecCtx<'_>) -> Result<Option<Row>, SqlError> {
         if self.rows.is_none() {
-            self.rows = Some(self.table.rows(cx.catalog, cx.facts).into());
+            self.rows = Some(self.table.rows(cx)?.into());
         }
         Ok(self.rows.as_mut().and_then(|r| r.pop_front()))
     }

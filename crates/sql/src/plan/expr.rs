@@ -62,6 +62,10 @@ pub enum Expr {
     Greatest(Vec<Expr>),
     Least(Vec<Expr>),
     Function { signature: FunctionSignature, args: Vec<Expr> },
+    /// A function of the system catalogs' queries (regular expressions,
+    /// `ANY (array)`, subscripts, catalog lookups): see
+    /// [`crate::virtual_tables::eval`].
+    Catalog { func: crate::virtual_tables::eval::CatalogFn, args: Vec<Expr> },
     /// A value computed by the owning operator before evaluation.
     Slot(usize),
 }
@@ -334,6 +338,10 @@ impl Expr {
                 }
                 func::call(signature, &values, env.ctx)?
             }
+            Expr::Catalog { func, args } => {
+                let values = args.iter().map(|a| a.eval(row, env)).collect::<Result<Vec<_>, _>>()?;
+                crate::virtual_tables::eval::call(func, &values, env.ctx)?
+            }
             Expr::Slot(i) => match env.slots.get(*i) {
                 Some(SlotValue::Scalar(v)) => v.clone(),
                 _ => return Err(SqlError::internal("scalar slot not computed")),
@@ -404,7 +412,7 @@ impl Expr {
             Expr::Coalesce(items) | Expr::Greatest(items) | Expr::Least(items) => {
                 items.iter().for_each(|e| e.walk(f))
             }
-            Expr::Function { args, .. } => args.iter().for_each(|e| e.walk(f)),
+            Expr::Function { args, .. } | Expr::Catalog { args, .. } => args.iter().for_each(|e| e.walk(f)),
         }
     }
 
@@ -462,7 +470,7 @@ impl Expr {
             Expr::Coalesce(items) | Expr::Greatest(items) | Expr::Least(items) => {
                 items.iter_mut().for_each(|e| e.walk_mut(f))
             }
-            Expr::Function { args, .. } => args.iter_mut().for_each(|e| e.walk_mut(f)),
+            Expr::Function { args, .. } | Expr::Catalog { args, .. } => args.iter_mut().for_each(|e| e.walk_mut(f)),
         }
     }
 
@@ -632,6 +640,11 @@ impl fmt::Display for Expr {
             }
             Expr::Function { signature, args } => {
                 write!(f, "{}(", signature.name)?;
+                list(f, args)?;
+                f.write_str(")")
+            }
+            Expr::Catalog { func, args } => {
+                write!(f, "{}(", func.name())?;
                 list(f, args)?;
                 f.write_str(")")
             }

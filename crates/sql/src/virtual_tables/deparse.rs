@@ -6,14 +6,83 @@ use crate::catalog::{ColumnDesc, TableDesc};
 /// Keywords that must be quoted as column names (PostgreSQL's reserved
 /// keywords, the common part of them).
 const RESERVED: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
-    "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
-    "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
-    "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
-    "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
-    "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
-    "session_user", "some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user",
-    "using", "variadic", "when", "where", "window", "with",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "from",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "initially",
+    "intersect",
+    "into",
+    "lateral",
+    "leading",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "not",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "select",
+    "session_user",
+    "some",
+    "symmetric",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "when",
+    "where",
+    "window",
+    "with",
 ];
 
 /// PostgreSQL's `quote_ident`: the name bare when it can be, else quoted.
@@ -22,7 +91,9 @@ pub fn quote_ident(name: &str) -> String {
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
     if plain && !RESERVED.contains(&name) {
         name.to_string()
     } else {
@@ -48,7 +119,9 @@ pub fn attnum(t: &TableDesc, id: u32) -> Option<i16> {
 fn column_list(t: &TableDesc, cols: &[(u32, bool)], with_order: bool) -> String {
     cols.iter()
         .map(|(id, desc)| {
-            let name = column_by_id(t, *id).map(|c| quote_ident(&c.name)).unwrap_or_else(|| "?".into());
+            let name = column_by_id(t, *id)
+                .map(|c| quote_ident(&c.name))
+                .unwrap_or_else(|| "?".into());
             if *desc && with_order {
                 format!("{name} DESC")
             } else {
@@ -145,7 +218,10 @@ mod tests {
         let t = TableDesc {
             id: 100,
             name: "t".into(),
-            columns: vec![col(1, "id", DataType::Int4, None), col(2, "price", DataType::Numeric(None), None)],
+            columns: vec![
+                col(1, "id", DataType::Int4, None),
+                col(2, "price", DataType::Numeric(None), None),
+            ],
             primary_key: vec![1],
             primary_key_name: "t_pkey".into(),
             primary_key_oid: 101,
@@ -158,7 +234,10 @@ mod tests {
             index_def(&t, "t_price_key", true, &[(2, true)]),
             "CREATE UNIQUE INDEX t_price_key ON public.t USING btree (price DESC)"
         );
-        assert_eq!(key_constraint_def(&t, true, &[(1, false)]), "PRIMARY KEY (id)");
+        assert_eq!(
+            key_constraint_def(&t, true, &[(1, false)]),
+            "PRIMARY KEY (id)"
+        );
         assert_eq!(attnum(&t, 2), Some(2));
     }
 }

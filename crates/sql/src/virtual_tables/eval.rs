@@ -15,9 +15,16 @@ use rangedb_sqltypes::{text, DataType, EvalContext, SqlError, SqlState, Value};
 #[derive(Debug, Clone, PartialEq)]
 pub enum CatalogFn {
     /// `text ~ pattern` (POSIX regular expression; `~*` ignores case).
-    RegexMatch { case_insensitive: bool, negated: bool },
+    RegexMatch {
+        case_insensitive: bool,
+        negated: bool,
+    },
     /// `x op ANY (array)` / `x op ALL (array)`.
-    Quantified { op: BinaryOp, signature: BinaryOpSignature, all: bool },
+    Quantified {
+        op: BinaryOp,
+        signature: BinaryOpSignature,
+        all: bool,
+    },
     /// `array[i]` (1-based; NULL outside the array).
     Subscript,
     /// `array_to_string(array, sep [, null_string])`.
@@ -35,17 +42,33 @@ pub enum CatalogFn {
     /// The value whose key equals the arguments, from a table built at bind
     /// time; `default` when none does (`None`: fail like PostgreSQL does for
     /// an unknown name).
-    Lookup { name: &'static str, table: Arc<Vec<(Vec<Value>, Value)>>, default: Option<Value> },
+    Lookup {
+        name: &'static str,
+        table: Arc<Vec<(Vec<Value>, Value)>>,
+        default: Option<Value>,
+    },
 }
 
 impl CatalogFn {
     /// The name EXPLAIN prints.
     pub fn name(&self) -> &'static str {
         match self {
-            CatalogFn::RegexMatch { case_insensitive: false, negated: false } => "textregexeq",
-            CatalogFn::RegexMatch { case_insensitive: false, negated: true } => "textregexne",
-            CatalogFn::RegexMatch { case_insensitive: true, negated: false } => "texticregexeq",
-            CatalogFn::RegexMatch { case_insensitive: true, negated: true } => "texticregexne",
+            CatalogFn::RegexMatch {
+                case_insensitive: false,
+                negated: false,
+            } => "textregexeq",
+            CatalogFn::RegexMatch {
+                case_insensitive: false,
+                negated: true,
+            } => "textregexne",
+            CatalogFn::RegexMatch {
+                case_insensitive: true,
+                negated: false,
+            } => "texticregexeq",
+            CatalogFn::RegexMatch {
+                case_insensitive: true,
+                negated: true,
+            } => "texticregexne",
             CatalogFn::Quantified { all: false, .. } => "any",
             CatalogFn::Quantified { all: true, .. } => "all",
             CatalogFn::Subscript => "subscript",
@@ -101,7 +124,9 @@ pub fn format_type(oid: u32, typmod: i32) -> String {
         match t {
             DataType::Varchar(_) => DataType::Varchar(Some(m as u32)),
             DataType::Char(_) => DataType::Char(Some(m as u32)),
-            DataType::Numeric(_) => DataType::Numeric(Some(((m >> 16) as u32, (m & 0xffff) as u32))),
+            DataType::Numeric(_) => {
+                DataType::Numeric(Some(((m >> 16) as u32, (m & 0xffff) as u32)))
+            }
             other => other.clone(),
         }
     };
@@ -142,8 +167,13 @@ fn array_of(v: &Value) -> Option<&[Value]> {
 pub fn call(func: &CatalogFn, args: &[Value], ctx: &EvalContext) -> Result<Value, SqlError> {
     let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
     match func {
-        CatalogFn::RegexMatch { case_insensitive, negated } => match (arg(0).as_str(), arg(1).as_str()) {
-            (Some(s), Some(p)) => Ok(Value::Bool(regex_is_match(s, p, *case_insensitive)? != *negated)),
+        CatalogFn::RegexMatch {
+            case_insensitive,
+            negated,
+        } => match (arg(0).as_str(), arg(1).as_str()) {
+            (Some(s), Some(p)) => Ok(Value::Bool(
+                regex_is_match(s, p, *case_insensitive)? != *negated,
+            )),
             _ => Ok(Value::Null),
         },
         CatalogFn::Quantified { op, signature, all } => {
@@ -163,13 +193,21 @@ pub fn call(func: &CatalogFn, args: &[Value], ctx: &EvalContext) -> Result<Value
                     _ => saw_null = true,
                 }
             }
-            Ok(if saw_null { Value::Null } else { Value::Bool(*all) })
+            Ok(if saw_null {
+                Value::Null
+            } else {
+                Value::Bool(*all)
+            })
         }
         CatalogFn::Subscript => {
             let (Some(items), Some(i)) = (array_of(arg(0)), arg(1).as_i64()) else {
                 return Ok(Value::Null);
             };
-            Ok(usize::try_from(i - 1).ok().and_then(|i| items.get(i)).cloned().unwrap_or(Value::Null))
+            Ok(usize::try_from(i - 1)
+                .ok()
+                .and_then(|i| items.get(i))
+                .cloned()
+                .unwrap_or(Value::Null))
         }
         CatalogFn::ArrayToString { elem } => {
             let (Some(items), Some(sep)) = (array_of(arg(0)), arg(1).as_str()) else {
@@ -190,22 +228,37 @@ pub fn call(func: &CatalogFn, args: &[Value], ctx: &EvalContext) -> Result<Value
                 return Ok(Value::Null);
             };
             if items.is_empty() {
-                return Ok(if matches!(func, CatalogFn::Cardinality) { Value::Int4(0) } else { Value::Null });
+                return Ok(if matches!(func, CatalogFn::Cardinality) {
+                    Value::Int4(0)
+                } else {
+                    Value::Null
+                });
             }
             if !matches!(func, CatalogFn::Cardinality) && arg(1).as_i64() != Some(1) {
                 return Ok(Value::Null);
             }
-            Ok(Value::Int4(if matches!(func, CatalogFn::ArrayLower) { 1 } else { items.len() as i32 }))
+            Ok(Value::Int4(if matches!(func, CatalogFn::ArrayLower) {
+                1
+            } else {
+                items.len() as i32
+            }))
         }
         CatalogFn::FormatType => match arg(0).as_i64() {
-            Some(oid) => Ok(Value::Text(format_type(oid as u32, arg(1).as_i64().unwrap_or(-1) as i32))),
+            Some(oid) => Ok(Value::Text(format_type(
+                oid as u32,
+                arg(1).as_i64().unwrap_or(-1) as i32,
+            ))),
             None => Ok(Value::Null),
         },
         CatalogFn::SizePretty => match arg(0).as_i64() {
             Some(n) => Ok(Value::Text(size_pretty(n))),
             None => Ok(Value::Null),
         },
-        CatalogFn::Lookup { name, table, default } => {
+        CatalogFn::Lookup {
+            name,
+            table,
+            default,
+        } => {
             if args.iter().any(Value::is_null) {
                 return Ok(Value::Null);
             }
@@ -218,7 +271,10 @@ pub fn call(func: &CatalogFn, args: &[Value], ctx: &EvalContext) -> Result<Value
                 Some(d) => Ok(d.clone()),
                 None => Err(SqlError::new(
                     SqlState::UNDEFINED_OBJECT,
-                    format!("{name}: \"{}\" does not exist", text::format(arg(0), &arg(0).natural_type(), ctx)),
+                    format!(
+                        "{name}: \"{}\" does not exist",
+                        text::format(arg(0), &arg(0).natural_type(), ctx)
+                    ),
                 )),
             }
         }
@@ -258,13 +314,34 @@ mod tests {
     fn quantified_and_arrays() {
         let ctx = EvalContext::default();
         let sig = ops::binary_op_type(BinaryOp::Eq, &DataType::Int4, &DataType::Int4).unwrap();
-        let any = CatalogFn::Quantified { op: BinaryOp::Eq, signature: sig, all: false };
+        let any = CatalogFn::Quantified {
+            op: BinaryOp::Eq,
+            signature: sig,
+            all: false,
+        };
         let arr = Value::Array(vec![Value::Int4(1), Value::Int4(2)]);
-        assert_eq!(call(&any, &[Value::Int4(2), arr.clone()], &ctx).unwrap(), Value::Bool(true));
-        assert_eq!(call(&any, &[Value::Int4(3), arr.clone()], &ctx).unwrap(), Value::Bool(false));
-        assert_eq!(call(&CatalogFn::Subscript, &[arr.clone(), Value::Int4(2)], &ctx).unwrap(), Value::Int4(2));
-        assert_eq!(call(&CatalogFn::ArrayUpper, &[arr.clone(), Value::Int4(1)], &ctx).unwrap(), Value::Int4(2));
-        let a2s = CatalogFn::ArrayToString { elem: DataType::Int4 };
-        assert_eq!(call(&a2s, &[arr, Value::Text(",".into())], &ctx).unwrap(), Value::Text("1,2".into()));
+        assert_eq!(
+            call(&any, &[Value::Int4(2), arr.clone()], &ctx).unwrap(),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            call(&any, &[Value::Int4(3), arr.clone()], &ctx).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            call(&CatalogFn::Subscript, &[arr.clone(), Value::Int4(2)], &ctx).unwrap(),
+            Value::Int4(2)
+        );
+        assert_eq!(
+            call(&CatalogFn::ArrayUpper, &[arr.clone(), Value::Int4(1)], &ctx).unwrap(),
+            Value::Int4(2)
+        );
+        let a2s = CatalogFn::ArrayToString {
+            elem: DataType::Int4,
+        };
+        assert_eq!(
+            call(&a2s, &[arr, Value::Text(",".into())], &ctx).unwrap(),
+            Value::Text("1,2".into())
+        );
     }
 }

@@ -11,8 +11,8 @@ use rangedb_sqltypes::{DataType, SqlError, SqlState, Value};
 
 use super::deparse;
 use super::eval::CatalogFn;
-use super::rows::{base_types, check_oid, indexes, superuser_name};
-use super::tables::{ALL, DATABASE_OWNER_OID, SUPERUSER_OID};
+use super::rows::{base_types, check_oid, indexes, roles};
+use super::tables::ALL;
 use crate::catalog::Catalog;
 use crate::plan::binder::expr::Typed;
 use crate::plan::binder::Binder;
@@ -22,8 +22,16 @@ fn catalog_call(func: CatalogFn, args: Vec<Expr>, ty: DataType) -> Typed {
     (Expr::Catalog { func, args }, ty)
 }
 
-fn lookup(name: &'static str, table: Vec<(Vec<Value>, Value)>, default: Option<Value>) -> CatalogFn {
-    CatalogFn::Lookup { name, table: Arc::new(table), default }
+fn lookup(
+    name: &'static str,
+    table: Vec<(Vec<Value>, Value)>,
+    default: Option<Value>,
+) -> CatalogFn {
+    CatalogFn::Lookup {
+        name,
+        table: Arc::new(table),
+        default,
+    }
 }
 
 /// Splits a possibly qualified, possibly quoted name (`public."T"`) into
@@ -62,7 +70,11 @@ pub fn relation_names(catalog: &Catalog) -> Vec<(u32, String, &'static str)> {
         out.push((s.id, deparse::quote_ident(&s.name), "public"));
     }
     for (_, schema, name, oid) in ALL {
-        let shown = if *schema == "pg_catalog" { name.to_string() } else { format!("{schema}.{name}") };
+        let shown = if *schema == "pg_catalog" {
+            name.to_string()
+        } else {
+            format!("{schema}.{name}")
+        };
         out.push((*oid, shown, schema));
     }
     out
@@ -91,7 +103,9 @@ pub fn relation_oid(catalog: &Catalog, name: &str) -> Option<u32> {
         }
     }
     ALL.iter()
-        .find(|(_, s, n, _)| *n == rel && schema.is_none_or(|x| x == *s) && (schema.is_some() || *s == "pg_catalog"))
+        .find(|(_, s, n, _)| {
+            *n == rel && schema.is_none_or(|x| x == *s) && (schema.is_some() || *s == "pg_catalog")
+        })
         .map(|(_, _, _, o)| *o)
 }
 
@@ -99,9 +113,16 @@ pub fn relation_oid(catalog: &Catalog, name: &str) -> Option<u32> {
 /// `character varying`).
 pub fn type_oid(name: &str) -> Option<u32> {
     let n = name.trim().to_lowercase();
-    let n = n.strip_prefix("pg_catalog.").unwrap_or(&n).trim_matches('"').to_string();
+    let n = n
+        .strip_prefix("pg_catalog.")
+        .unwrap_or(&n)
+        .trim_matches('"')
+        .to_string();
     if let Some(elem) = n.strip_suffix("[]") {
-        return type_oid(elem).and_then(|o| DataType::from_oid(o)).map(|t| t.array_oid()).filter(|o| *o != 0);
+        return type_oid(elem)
+            .and_then(|o| DataType::from_oid(o))
+            .map(|t| t.array_oid())
+            .filter(|o| *o != 0);
     }
     if let Some(elem) = n.strip_prefix('_') {
         if let Some(t) = base_types().into_iter().find(|t| t.type_name() == elem) {
@@ -131,16 +152,27 @@ pub fn type_oid(name: &str) -> Option<u32> {
 }
 
 fn undefined_relation(name: &str) -> SqlError {
-    SqlError::new(SqlState::UNDEFINED_TABLE, format!("relation \"{name}\" does not exist"))
+    SqlError::new(
+        SqlState::UNDEFINED_TABLE,
+        format!("relation \"{name}\" does not exist"),
+    )
 }
 
 fn undefined_type(name: &str) -> SqlError {
-    SqlError::new(SqlState::UNDEFINED_OBJECT, format!("type \"{name}\" does not exist"))
+    SqlError::new(
+        SqlState::UNDEFINED_OBJECT,
+        format!("type \"{name}\" does not exist"),
+    )
 }
 
 /// A cast that needs the catalog: names to `regclass` / `regtype` and
 /// back. `None` when the cast is an ordinary one.
-pub fn bind_cast(binder: &mut Binder<'_>, expr: &Expr, from: &DataType, to: &DataType) -> Result<Option<Expr>, SqlError> {
+pub fn bind_cast(
+    binder: &mut Binder<'_>,
+    expr: &Expr,
+    from: &DataType,
+    to: &DataType,
+) -> Result<Option<Expr>, SqlError> {
     let catalog = binder.catalog;
     let stringish = |t: &DataType| t.is_string() || *t == DataType::Unknown;
     match (from, to) {
@@ -163,7 +195,10 @@ pub fn bind_cast(binder: &mut Binder<'_>, expr: &Expr, from: &DataType, to: &Dat
                     ]
                 })
                 .collect();
-            Ok(Some(Expr::Catalog { func: lookup("regclassin", table, None), args: vec![x] }))
+            Ok(Some(Expr::Catalog {
+                func: lookup("regclassin", table, None),
+                args: vec![x],
+            }))
         }
         (f, DataType::RegType) if stringish(f) => {
             if let Expr::Const(Value::Text(s)) = expr {
@@ -178,56 +213,100 @@ pub fn bind_cast(binder: &mut Binder<'_>, expr: &Expr, from: &DataType, to: &Dat
             for t in base_types() {
                 for ty in [t.clone(), DataType::Array(Box::new(t))] {
                     table.push((vec![Value::Text(ty.type_name())], Value::Oid(ty.oid())));
-                    table.push((vec![Value::Text(ty.without_modifier().sql_name())], Value::Oid(ty.oid())));
+                    table.push((
+                        vec![Value::Text(ty.without_modifier().sql_name())],
+                        Value::Oid(ty.oid()),
+                    ));
                 }
             }
-            Ok(Some(Expr::Catalog { func: lookup("regtypein", table, None), args: vec![x] }))
+            Ok(Some(Expr::Catalog {
+                func: lookup("regtypein", table, None),
+                args: vec![x],
+            }))
         }
         (DataType::RegClass, t) if t.is_string() => {
             let table = relation_names(catalog)
                 .into_iter()
                 .map(|(o, name, _)| (vec![Value::Oid(o)], Value::Text(name)))
                 .collect();
-            Ok(Some(Expr::Catalog { func: lookup("regclassout", table, Some(Value::Null)), args: vec![expr.clone()] }))
+            Ok(Some(Expr::Catalog {
+                func: lookup("regclassout", table, Some(Value::Null)),
+                args: vec![expr.clone()],
+            }))
         }
-        (DataType::RegType, t) if t.is_string() => {
-            Ok(Some(Expr::Catalog { func: CatalogFn::FormatType, args: vec![expr.clone()] }))
-        }
+        (DataType::RegType, t) if t.is_string() => Ok(Some(Expr::Catalog {
+            func: CatalogFn::FormatType,
+            args: vec![expr.clone()],
+        })),
         _ => Ok(None),
     }
 }
 
 /// Binds a catalog function call, or `None` if `name` is not one.
-pub fn bind(binder: &mut Binder<'_>, name: &str, args: &[Typed]) -> Result<Option<Typed>, SqlError> {
+pub fn bind(
+    binder: &mut Binder<'_>,
+    name: &str,
+    args: &[Typed],
+) -> Result<Option<Typed>, SqlError> {
     let catalog = binder.catalog;
     let constant = |v: Value, t: DataType| Ok(Some((Expr::Const(v), t)));
     let exprs: Vec<Expr> = args.iter().map(|(e, _)| e.clone()).collect();
-    let arg_type = |i: usize| args.get(i).map(|(_, t)| t.clone()).unwrap_or(DataType::Unknown);
+    let arg_type = |i: usize| {
+        args.get(i)
+            .map(|(_, t)| t.clone())
+            .unwrap_or(DataType::Unknown)
+    };
     Ok(Some(match name {
-        "pg_table_is_visible" | "pg_type_is_visible" | "pg_function_is_visible" | "has_table_privilege"
-        | "has_schema_privilege" | "has_database_privilege" | "has_column_privilege" | "has_sequence_privilege"
+        "pg_table_is_visible"
+        | "pg_type_is_visible"
+        | "pg_function_is_visible"
+        | "has_table_privilege"
+        | "has_schema_privilege"
+        | "has_database_privilege"
+        | "has_column_privilege"
+        | "has_sequence_privilege"
         | "pg_has_role" => return constant(Value::Bool(true), DataType::Bool),
         "pg_relation_is_publishable" | "pg_is_in_recovery" | "pg_is_other_temp_schema" => {
             return constant(Value::Bool(false), DataType::Bool)
         }
-        "obj_description" | "col_description" | "shobj_description" | "pg_get_statisticsobjdef_columns"
-        | "pg_get_triggerdef" | "pg_get_viewdef" | "pg_get_partkeydef" | "pg_get_ruledef" | "pg_get_functiondef"
-        | "pg_get_function_arguments" | "pg_get_function_result" => return constant(Value::Null, DataType::Text),
-        "pg_table_size" | "pg_relation_size" | "pg_total_relation_size" | "pg_indexes_size" | "pg_database_size" => {
-            return constant(Value::Int8(0), DataType::Int8)
-        }
+        "obj_description"
+        | "col_description"
+        | "shobj_description"
+        | "pg_get_statisticsobjdef_columns"
+        | "pg_get_triggerdef"
+        | "pg_get_viewdef"
+        | "pg_get_partkeydef"
+        | "pg_get_ruledef"
+        | "pg_get_functiondef"
+        | "pg_get_function_arguments"
+        | "pg_get_function_result" => return constant(Value::Null, DataType::Text),
+        "pg_table_size"
+        | "pg_relation_size"
+        | "pg_total_relation_size"
+        | "pg_indexes_size"
+        | "pg_database_size" => return constant(Value::Int8(0), DataType::Int8),
         "pg_encoding_to_char" => return constant(Value::Text("UTF8".into()), DataType::Name),
         "pg_get_expr" => {
-            let Some((x, t)) = args.first() else { return Ok(None) };
+            let Some((x, t)) = args.first() else {
+                return Ok(None);
+            };
             let x = binder.coerce(x.clone(), t, &DataType::Text, CastContext::Explicit)?;
             (x, DataType::Text)
         }
         "pg_get_userbyid" => {
-            let table = vec![
-                (vec![Value::Oid(SUPERUSER_OID)], Value::Text(superuser_name(binder.facts))),
-                (vec![Value::Oid(DATABASE_OWNER_OID)], Value::Text("pg_database_owner".into())),
-            ];
-            catalog_call(lookup("pg_get_userbyid", table, Some(Value::Text("unknown".into()))), exprs, DataType::Name)
+            let table = roles(binder.facts)
+                .into_iter()
+                .map(|(o, name, _)| (vec![Value::Oid(o)], Value::Text(name)))
+                .collect();
+            catalog_call(
+                lookup(
+                    "pg_get_userbyid",
+                    table,
+                    Some(Value::Text("unknown".into())),
+                ),
+                exprs,
+                DataType::Name,
+            )
         }
         "format_type" => catalog_call(CatalogFn::FormatType, exprs, DataType::Text),
         "pg_size_pretty" => catalog_call(CatalogFn::SizePretty, exprs, DataType::Text),
@@ -238,16 +317,33 @@ pub fn bind(binder: &mut Binder<'_>, name: &str, args: &[Typed]) -> Result<Optio
             };
             let mut exprs = exprs;
             for (i, e) in exprs.iter_mut().enumerate().skip(1) {
-                *e = binder.coerce(e.clone(), &arg_type(i), &DataType::Text, CastContext::Implicit)?;
+                *e = binder.coerce(
+                    e.clone(),
+                    &arg_type(i),
+                    &DataType::Text,
+                    CastContext::Implicit,
+                )?;
             }
             catalog_call(CatalogFn::ArrayToString { elem }, exprs, DataType::Text)
         }
-        "array_upper" | "array_length" if args.len() == 2 => catalog_call(CatalogFn::ArrayUpper, exprs, DataType::Int4),
-        "array_lower" if args.len() == 2 => catalog_call(CatalogFn::ArrayLower, exprs, DataType::Int4),
-        "cardinality" if args.len() == 1 => catalog_call(CatalogFn::Cardinality, exprs, DataType::Int4),
+        "array_upper" | "array_length" if args.len() == 2 => {
+            catalog_call(CatalogFn::ArrayUpper, exprs, DataType::Int4)
+        }
+        "array_lower" if args.len() == 2 => {
+            catalog_call(CatalogFn::ArrayLower, exprs, DataType::Int4)
+        }
+        "cardinality" if args.len() == 1 => {
+            catalog_call(CatalogFn::Cardinality, exprs, DataType::Int4)
+        }
         "current_schemas" => {
-            let schemas = vec![Value::Text("pg_catalog".into()), Value::Text("public".into())];
-            return constant(Value::Array(schemas), DataType::Array(Box::new(DataType::Name)));
+            let schemas = vec![
+                Value::Text("pg_catalog".into()),
+                Value::Text("public".into()),
+            ];
+            return constant(
+                Value::Array(schemas),
+                DataType::Array(Box::new(DataType::Name)),
+            );
         }
         "pg_get_indexdef" => {
             let mut table = Vec::new();
@@ -268,7 +364,11 @@ pub fn bind(binder: &mut Binder<'_>, name: &str, args: &[Typed]) -> Result<Optio
             if exprs.len() == 1 {
                 exprs.push(Expr::Const(Value::Int4(0)));
             }
-            catalog_call(lookup("pg_get_indexdef", table, Some(Value::Null)), exprs, DataType::Text)
+            catalog_call(
+                lookup("pg_get_indexdef", table, Some(Value::Null)),
+                exprs,
+                DataType::Text,
+            )
         }
         "pg_get_constraintdef" => {
             let mut table = Vec::new();
@@ -278,37 +378,84 @@ pub fn bind(binder: &mut Binder<'_>, name: &str, args: &[Typed]) -> Result<Optio
                     table.push((vec![Value::Oid(i.oid)], Value::Text(def)));
                 }
                 for (k, c) in t.checks.iter().enumerate() {
-                    table.push((vec![Value::Oid(check_oid(t, k))], Value::Text(deparse::check_def(&c.expr))));
+                    table.push((
+                        vec![Value::Oid(check_oid(t, k))],
+                        Value::Text(deparse::check_def(&c.expr)),
+                    ));
                 }
             }
             let mut exprs = exprs;
             exprs.truncate(1);
-            catalog_call(lookup("pg_get_constraintdef", table, Some(Value::Null)), exprs, DataType::Text)
+            catalog_call(
+                lookup("pg_get_constraintdef", table, Some(Value::Null)),
+                exprs,
+                DataType::Text,
+            )
         }
         "pg_get_serial_sequence" if args.len() == 2 => {
             let mut table = Vec::new();
             for s in catalog.sequences.values() {
-                let Some((tid, cid)) = s.owned_by else { continue };
-                let Some(t) = catalog.tables.values().find(|t| t.id == tid) else { continue };
-                let Some(c) = deparse::column_by_id(t, cid) else { continue };
+                let Some((tid, cid)) = s.owned_by else {
+                    continue;
+                };
+                let Some(t) = catalog.tables.values().find(|t| t.id == tid) else {
+                    continue;
+                };
+                let Some(c) = deparse::column_by_id(t, cid) else {
+                    continue;
+                };
                 let seq = Value::Text(format!("public.{}", deparse::quote_ident(&s.name)));
                 for tname in [t.name.clone(), format!("public.{}", t.name)] {
-                    table.push((vec![Value::Text(tname), Value::Text(c.name.clone())], seq.clone()));
+                    table.push((
+                        vec![Value::Text(tname), Value::Text(c.name.clone())],
+                        seq.clone(),
+                    ));
                 }
             }
             let mut exprs = exprs;
             for (i, e) in exprs.iter_mut().enumerate() {
-                *e = binder.coerce(e.clone(), &arg_type(i), &DataType::Text, CastContext::Implicit)?;
+                *e = binder.coerce(
+                    e.clone(),
+                    &arg_type(i),
+                    &DataType::Text,
+                    CastContext::Implicit,
+                )?;
             }
-            catalog_call(lookup("pg_get_serial_sequence", table, Some(Value::Null)), exprs, DataType::Text)
+            catalog_call(
+                lookup("pg_get_serial_sequence", table, Some(Value::Null)),
+                exprs,
+                DataType::Text,
+            )
         }
         "to_regclass" | "to_regtype" if args.len() == 1 => {
-            let to = if name == "to_regclass" { DataType::RegClass } else { DataType::RegType };
-            let x = binder.coerce(exprs[0].clone(), &arg_type(0), &DataType::Text, CastContext::Implicit)?;
+            let to = if name == "to_regclass" {
+                DataType::RegClass
+            } else {
+                DataType::RegType
+            };
+            let x = binder.coerce(
+                exprs[0].clone(),
+                &arg_type(0),
+                &DataType::Text,
+                CastContext::Implicit,
+            )?;
             match bind_cast(binder, &Expr::Param(usize::MAX), &DataType::Text, &to)? {
-                Some(Expr::Catalog { func: CatalogFn::Lookup { name, table, .. }, .. }) => {
-                    let func = CatalogFn::Lookup { name, table, default: Some(Value::Null) };
-                    (Expr::Catalog { func, args: vec![x] }, to)
+                Some(Expr::Catalog {
+                    func: CatalogFn::Lookup { name, table, .. },
+                    ..
+                }) => {
+                    let func = CatalogFn::Lookup {
+                        name,
+                        table,
+                        default: Some(Value::Null),
+                    };
+                    (
+                        Expr::Catalog {
+                            func,
+                            args: vec![x],
+                        },
+                        to,
+                    )
                 }
                 _ => return Ok(None),
             }

@@ -40,7 +40,11 @@ pub enum TableFn {
 #[derive(Debug, Clone)]
 pub enum VirtualTable {
     System(SysTable),
-    Function { func: TableFn, args: Vec<Expr>, ty: DataType },
+    Function {
+        func: TableFn,
+        args: Vec<Expr>,
+        ty: DataType,
+    },
 }
 
 /// The system table `schema.name` (`schema` None: pg_catalog is searched
@@ -58,15 +62,25 @@ impl VirtualTable {
     pub fn name(&self) -> String {
         match self {
             VirtualTable::System(t) => format!("{}.{}", t.schema(), t.table_name()),
-            VirtualTable::Function { func: TableFn::GenerateSeries, .. } => "generate_series".into(),
-            VirtualTable::Function { func: TableFn::Unnest, .. } => "unnest".into(),
+            VirtualTable::Function {
+                func: TableFn::GenerateSeries,
+                ..
+            } => "generate_series".into(),
+            VirtualTable::Function {
+                func: TableFn::Unnest,
+                ..
+            } => "unnest".into(),
         }
     }
 
     /// Column names and types.
     pub fn columns(&self) -> Vec<(String, DataType)> {
         match self {
-            VirtualTable::System(t) => t.spec().iter().map(|(n, t)| (n.to_string(), t.clone())).collect(),
+            VirtualTable::System(t) => t
+                .spec()
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.clone()))
+                .collect(),
             VirtualTable::Function { .. } => vec![(self.name(), self.function_type())],
         }
     }
@@ -85,7 +99,10 @@ impl VirtualTable {
             VirtualTable::System(t) => Ok(t.generate(cx.catalog, cx.facts)),
             VirtualTable::Function { func, args, ty } => {
                 let env = cx.env(&[]);
-                let values = args.iter().map(|a| a.eval(&[], &env)).collect::<Result<Vec<_>, _>>()?;
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(&[], &env))
+                    .collect::<Result<Vec<_>, _>>()?;
                 function_rows(*func, &values, ty)
             }
         }
@@ -122,7 +139,9 @@ pub fn function_rows(func: TableFn, args: &[Value], ty: &DataType) -> Result<Vec
                     _ => Value::Int4(i as i32),
                 }]);
                 if rows.len() > 10_000_000 {
-                    return Err(SqlError::unsupported("generate_series is limited to 10000000 rows"));
+                    return Err(SqlError::unsupported(
+                        "generate_series is limited to 10000000 rows",
+                    ));
                 }
                 match i.checked_add(step) {
                     Some(n) => i = n,

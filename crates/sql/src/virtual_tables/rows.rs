@@ -21,14 +21,43 @@ fn b(x: bool) -> Value {
 
 const NULL: Value = Value::Null;
 
-/// The name of the bootstrap superuser: the session's user, as the single
-/// role rangedb has.
-pub(crate) fn superuser_name(facts: &SessionFacts) -> String {
-    if facts.user.is_empty() {
-        "root".into()
+/// A role: (oid, name, [super, inherit, createrole, createdb, login,
+/// replication, bypassrls]).
+pub(crate) type Role = (u32, String, [bool; 7]);
+
+/// The OID of the session user's role, which owns every user object
+/// (rangedb does not record owners).
+pub(crate) fn user_oid(facts: &SessionFacts) -> u32 {
+    if facts.user.is_empty() || facts.user == "postgres" {
+        SUPERUSER_OID
     } else {
-        facts.user.clone()
+        USER_OID
     }
+}
+
+/// The roles: PostgreSQL's bootstrap superuser `postgres`, the owner role
+/// of schema public and the session's user (a superuser that can log in).
+pub(crate) fn roles(facts: &SessionFacts) -> Vec<Role> {
+    let mut out = vec![
+        (
+            SUPERUSER_OID,
+            "postgres".to_string(),
+            [true, true, true, true, true, true, true],
+        ),
+        (
+            DATABASE_OWNER_OID,
+            "pg_database_owner".to_string(),
+            [false, true, false, false, false, false, false],
+        ),
+    ];
+    if user_oid(facts) == USER_OID {
+        out.push((
+            USER_OID,
+            facts.user.clone(),
+            [true, true, false, false, true, false, false],
+        ));
+    }
+    out
 }
 
 /// Every type pg_type lists (arrays of each are listed too).
@@ -128,7 +157,12 @@ pub(crate) fn indexes(t: &TableDesc) -> Vec<IndexInfo> {
             unique: i.unique,
             primary: false,
             constraint: i.constraint,
-            columns: i.columns.iter().copied().zip(i.descending.iter().copied().chain(std::iter::repeat(false))).collect(),
+            columns: i
+                .columns
+                .iter()
+                .copied()
+                .zip(i.descending.iter().copied().chain(std::iter::repeat(false)))
+                .collect(),
         });
     }
     out
@@ -137,12 +171,16 @@ pub(crate) fn indexes(t: &TableDesc) -> Vec<IndexInfo> {
 /// The OID of a table's `k`-th CHECK constraint (constraints have no OID
 /// in the descriptor; this one is stable while the table's checks are).
 pub(crate) fn check_oid(t: &TableDesc, k: usize) -> u32 {
-    3_000_000_000u32.wrapping_add(t.id.wrapping_mul(64)).wrapping_add(k as u32)
+    3_000_000_000u32
+        .wrapping_add(t.id.wrapping_mul(64))
+        .wrapping_add(k as u32)
 }
 
 /// The OID of a column default's pg_attrdef row.
 fn attrdef_oid(t: &TableDesc, attnum: i16) -> u32 {
-    2_000_000_000u32.wrapping_add(t.id.wrapping_mul(1024)).wrapping_add(attnum as u32)
+    2_000_000_000u32
+        .wrapping_add(t.id.wrapping_mul(1024))
+        .wrapping_add(attnum as u32)
 }
 
 /// A sequence's pg_sequence.seqtypid: integer sequences of serial columns
@@ -179,7 +217,7 @@ fn relations(catalog: &Catalog) -> Vec<RelRow<'_>> {
             kind: "r",
             am: HEAP_AM_OID,
             natts: t.visible_columns().count() as i16,
-            table: Some(t),
+            table: Some(t.as_ref()),
         });
         for i in indexes(t) {
             rows.push(RelRow {
@@ -194,13 +232,25 @@ fn relations(catalog: &Catalog) -> Vec<RelRow<'_>> {
         }
     }
     for s in catalog.sequences.values() {
-        rows.push(RelRow { oid: s.id, name: s.name.clone(), namespace: PUBLIC_OID, kind: "S", am: 0, natts: 3, table: None });
+        rows.push(RelRow {
+            oid: s.id,
+            name: s.name.clone(),
+            namespace: PUBLIC_OID,
+            kind: "S",
+            am: 0,
+            natts: 3,
+            table: None,
+        });
     }
     for (st, schema, name, o) in ALL {
         rows.push(RelRow {
             oid: *o,
             name: name.to_string(),
-            namespace: if *schema == "pg_catalog" { PG_CATALOG_OID } else { INFORMATION_SCHEMA_OID },
+            namespace: if *schema == "pg_catalog" {
+                PG_CATALOG_OID
+            } else {
+                INFORMATION_SCHEMA_OID
+            },
             kind: if st.is_view() { "v" } else { "r" },
             am: if st.is_view() { 0 } else { HEAP_AM_OID },
             natts: st.spec().len() as i16,
@@ -210,7 +260,14 @@ fn relations(catalog: &Catalog) -> Vec<RelRow<'_>> {
     rows
 }
 
-fn attribute_row(relid: u32, name: &str, ty: &DataType, num: i16, notnull: bool, hasdef: bool) -> Row {
+fn attribute_row(
+    relid: u32,
+    name: &str,
+    ty: &DataType,
+    num: i16,
+    notnull: bool,
+    hasdef: bool,
+) -> Row {
     let (type_oid, typmod, ndims) = match ty {
         DataType::Array(e) => (ty.oid(), e.type_modifier(), 1),
         t => (t.oid(), t.type_modifier(), 0),
@@ -252,10 +309,18 @@ fn type_row(t: &DataType) -> Row {
         other => {
             let cat = match other {
                 DataType::Bool => "B",
-                DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Float4 | DataType::Float8 => "N",
-                DataType::Numeric(_) | DataType::Oid | DataType::RegClass | DataType::RegType => "N",
+                DataType::Int2
+                | DataType::Int4
+                | DataType::Int8
+                | DataType::Float4
+                | DataType::Float8 => "N",
+                DataType::Numeric(_) | DataType::Oid | DataType::RegClass | DataType::RegType => {
+                    "N"
+                }
                 DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Name => "S",
-                DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz => "D",
+                DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz => {
+                    "D"
+                }
                 DataType::Interval => "T",
                 _ => "U",
             };
@@ -264,9 +329,18 @@ fn type_row(t: &DataType) -> Row {
     };
     let preferred = matches!(
         t,
-        DataType::Bool | DataType::Text | DataType::Float8 | DataType::Oid | DataType::TimestampTz | DataType::Interval
+        DataType::Bool
+            | DataType::Text
+            | DataType::Float8
+            | DataType::Oid
+            | DataType::TimestampTz
+            | DataType::Interval
     );
-    let len = if matches!(t, DataType::Array(_)) { -1 } else { t.type_len() };
+    let len = if matches!(t, DataType::Array(_)) {
+        -1
+    } else {
+        t.type_len()
+    };
     let coll = match t {
         DataType::Array(e) => collation(e),
         other => collation(other),
@@ -294,8 +368,16 @@ fn type_row(t: &DataType) -> Row {
         oid(0),
         oid(0),
         oid(0),
-        text(if matches!(t, DataType::Array(_)) { "i" } else { align(t) }),
-        text(if matches!(t, DataType::Array(_)) { "x" } else { storage(t) }),
+        text(if matches!(t, DataType::Array(_)) {
+            "i"
+        } else {
+            align(t)
+        }),
+        text(if matches!(t, DataType::Array(_)) {
+            "x"
+        } else {
+            storage(t)
+        }),
         b(false),
         oid(0),
         Value::Int4(-1),
@@ -354,13 +436,28 @@ fn info_data_type(t: &DataType) -> String {
 impl SysTable {
     /// The rows, generated from `catalog`.
     pub fn generate(&self, catalog: &Catalog, facts: &SessionFacts) -> Vec<Row> {
-        let user = superuser_name(facts);
+        let user = facts.user.clone();
         let db = facts.database.clone();
         match self {
             SysTable::PgNamespace => vec![
-                vec![oid(PG_CATALOG_OID), text("pg_catalog"), oid(SUPERUSER_OID), NULL],
-                vec![oid(PUBLIC_OID), text("public"), oid(DATABASE_OWNER_OID), NULL],
-                vec![oid(INFORMATION_SCHEMA_OID), text("information_schema"), oid(SUPERUSER_OID), NULL],
+                vec![
+                    oid(PG_CATALOG_OID),
+                    text("pg_catalog"),
+                    oid(SUPERUSER_OID),
+                    NULL,
+                ],
+                vec![
+                    oid(PUBLIC_OID),
+                    text("public"),
+                    oid(DATABASE_OWNER_OID),
+                    NULL,
+                ],
+                vec![
+                    oid(INFORMATION_SCHEMA_OID),
+                    text("information_schema"),
+                    oid(SUPERUSER_OID),
+                    NULL,
+                ],
             ],
             SysTable::PgClass => relations(catalog)
                 .into_iter()
@@ -373,7 +470,11 @@ impl SysTable {
                         oid(r.namespace),
                         oid(0),
                         oid(0),
-                        oid(SUPERUSER_OID),
+                        oid(if r.namespace == PUBLIC_OID {
+                            user_oid(facts)
+                        } else {
+                            SUPERUSER_OID
+                        }),
                         oid(r.am),
                         oid(r.oid),
                         oid(0),
@@ -409,20 +510,55 @@ impl SysTable {
                 for t in catalog.tables.values() {
                     for (_, c) in t.visible_columns() {
                         let n = attnum(t, c.id).unwrap_or(0);
-                        rows.push(attribute_row(t.id, &c.name, &c.ty, n, !c.nullable, c.default.is_some()));
+                        rows.push(attribute_row(
+                            t.id,
+                            &c.name,
+                            &c.ty,
+                            n,
+                            !c.nullable,
+                            c.default.is_some(),
+                        ));
                     }
                     for i in indexes(t) {
                         for (k, (id, _)) in i.columns.iter().enumerate() {
                             if let Some(c) = deparse::column_by_id(t, *id) {
-                                rows.push(attribute_row(i.oid, &c.name, &c.ty, k as i16 + 1, false, false));
+                                rows.push(attribute_row(
+                                    i.oid,
+                                    &c.name,
+                                    &c.ty,
+                                    k as i16 + 1,
+                                    false,
+                                    false,
+                                ));
                             }
                         }
                     }
                 }
                 for s in catalog.sequences.values() {
-                    rows.push(attribute_row(s.id, "last_value", &DataType::Int8, 1, true, false));
-                    rows.push(attribute_row(s.id, "log_cnt", &DataType::Int8, 2, true, false));
-                    rows.push(attribute_row(s.id, "is_called", &DataType::Bool, 3, true, false));
+                    rows.push(attribute_row(
+                        s.id,
+                        "last_value",
+                        &DataType::Int8,
+                        1,
+                        true,
+                        false,
+                    ));
+                    rows.push(attribute_row(
+                        s.id,
+                        "log_cnt",
+                        &DataType::Int8,
+                        2,
+                        true,
+                        false,
+                    ));
+                    rows.push(attribute_row(
+                        s.id,
+                        "is_called",
+                        &DataType::Bool,
+                        3,
+                        true,
+                        false,
+                    ));
                 }
                 for (st, _, _, o) in ALL {
                     for (k, (name, ty)) in st.spec().iter().enumerate() {
@@ -437,7 +573,12 @@ impl SysTable {
                     for (_, c) in t.visible_columns() {
                         if c.default.is_some() {
                             let n = attnum(t, c.id).unwrap_or(0);
-                            rows.push(vec![oid(attrdef_oid(t, n)), oid(t.id), Value::Int2(n), text(&deparse::default_expr(c))]);
+                            rows.push(vec![
+                                oid(attrdef_oid(t, n)),
+                                oid(t.id),
+                                Value::Int2(n),
+                                text(&deparse::default_expr(c)),
+                            ]);
                         }
                     }
                 }
@@ -448,12 +589,24 @@ impl SysTable {
                 for t in catalog.tables.values() {
                     for i in indexes(t) {
                         let n = i.columns.len() as i16;
-                        let keys = i.columns.iter().map(|(id, _)| Value::Int2(attnum(t, *id).unwrap_or(0))).collect();
-                        let options = i.columns.iter().map(|(_, d)| Value::Int2(if *d { 3 } else { 0 })).collect();
+                        let keys = i
+                            .columns
+                            .iter()
+                            .map(|(id, _)| Value::Int2(attnum(t, *id).unwrap_or(0)))
+                            .collect();
+                        let options = i
+                            .columns
+                            .iter()
+                            .map(|(_, d)| Value::Int2(if *d { 3 } else { 0 }))
+                            .collect();
                         let colls = i
                             .columns
                             .iter()
-                            .map(|(id, _)| oid(deparse::column_by_id(t, *id).map(|c| collation(&c.ty)).unwrap_or(0)))
+                            .map(|(id, _)| {
+                                oid(deparse::column_by_id(t, *id)
+                                    .map(|c| collation(&c.ty))
+                                    .unwrap_or(0))
+                            })
                             .collect();
                         rows.push(vec![
                             oid(i.oid),
@@ -484,7 +637,13 @@ impl SysTable {
             }
             SysTable::PgConstraint => {
                 let mut rows = Vec::new();
-                let con = |o: u32, name: &str, kind: &str, t: &TableDesc, index: u32, keys: Vec<Value>, bin: Value| {
+                let con = |o: u32,
+                           name: &str,
+                           kind: &str,
+                           t: &TableDesc,
+                           index: u32,
+                           keys: Vec<Value>,
+                           bin: Value| {
                     vec![
                         oid(o),
                         text(name),
@@ -504,7 +663,11 @@ impl SysTable {
                         b(true),
                         Value::Int4(0),
                         b(false),
-                        if keys.is_empty() { NULL } else { Value::Array(keys) },
+                        if keys.is_empty() {
+                            NULL
+                        } else {
+                            Value::Array(keys)
+                        },
                         NULL,
                         NULL,
                         NULL,
@@ -516,11 +679,31 @@ impl SysTable {
                 };
                 for t in catalog.tables.values() {
                     for i in indexes(t).into_iter().filter(|i| i.constraint) {
-                        let keys = i.columns.iter().map(|(id, _)| Value::Int2(attnum(t, *id).unwrap_or(0))).collect();
-                        rows.push(con(i.oid, &i.name, if i.primary { "p" } else { "u" }, t, i.oid, keys, NULL));
+                        let keys = i
+                            .columns
+                            .iter()
+                            .map(|(id, _)| Value::Int2(attnum(t, *id).unwrap_or(0)))
+                            .collect();
+                        rows.push(con(
+                            i.oid,
+                            &i.name,
+                            if i.primary { "p" } else { "u" },
+                            t.as_ref(),
+                            i.oid,
+                            keys,
+                            NULL,
+                        ));
                     }
                     for (k, c) in t.checks.iter().enumerate() {
-                        rows.push(con(check_oid(t, k), &c.name, "c", t, 0, vec![], text(&c.expr)));
+                        rows.push(con(
+                            check_oid(t, k),
+                            &c.name,
+                            "c",
+                            t.as_ref(),
+                            0,
+                            vec![],
+                            text(&c.expr),
+                        ));
                     }
                 }
                 rows
@@ -557,82 +740,71 @@ impl SysTable {
                 NULL,
             ]],
             SysTable::PgTablespace => vec![
-                vec![oid(1663), text("pg_default"), oid(SUPERUSER_OID), NULL, NULL],
+                vec![
+                    oid(1663),
+                    text("pg_default"),
+                    oid(SUPERUSER_OID),
+                    NULL,
+                    NULL,
+                ],
                 vec![oid(1664), text("pg_global"), oid(SUPERUSER_OID), NULL, NULL],
             ],
-            SysTable::PgRoles => vec![
-                vec![
-                    text(&user),
-                    b(true),
-                    b(true),
-                    b(true),
-                    b(true),
-                    b(true),
-                    b(true),
-                    Value::Int4(-1),
-                    text("********"),
-                    NULL,
-                    b(true),
-                    NULL,
-                    oid(SUPERUSER_OID),
-                ],
-                vec![
-                    text("pg_database_owner"),
-                    b(false),
-                    b(true),
-                    b(false),
-                    b(false),
-                    b(false),
-                    b(false),
-                    Value::Int4(-1),
-                    text("********"),
-                    NULL,
-                    b(false),
-                    NULL,
-                    oid(DATABASE_OWNER_OID),
-                ],
-            ],
-            SysTable::PgUser => vec![vec![
-                text(&user),
-                oid(SUPERUSER_OID),
-                b(true),
-                b(true),
-                b(true),
-                b(true),
-                text("********"),
-                NULL,
-                NULL,
-            ]],
-            SysTable::PgAuthid => vec![
-                vec![
-                    oid(SUPERUSER_OID),
-                    text(&user),
-                    b(true),
-                    b(true),
-                    b(true),
-                    b(true),
-                    b(true),
-                    b(true),
-                    b(true),
-                    Value::Int4(-1),
-                    NULL,
-                    NULL,
-                ],
-                vec![
-                    oid(DATABASE_OWNER_OID),
-                    text("pg_database_owner"),
-                    b(false),
-                    b(true),
-                    b(false),
-                    b(false),
-                    b(false),
-                    b(false),
-                    b(false),
-                    Value::Int4(-1),
-                    NULL,
-                    NULL,
-                ],
-            ],
+            SysTable::PgRoles => roles(facts)
+                .into_iter()
+                .map(|(o, name, f)| {
+                    vec![
+                        text(&name),
+                        b(f[0]),
+                        b(f[1]),
+                        b(f[2]),
+                        b(f[3]),
+                        b(f[4]),
+                        b(f[5]),
+                        Value::Int4(-1),
+                        text("********"),
+                        NULL,
+                        b(f[6]),
+                        NULL,
+                        oid(o),
+                    ]
+                })
+                .collect(),
+            SysTable::PgUser => roles(facts)
+                .into_iter()
+                .filter(|(_, _, f)| f[4])
+                .map(|(o, name, f)| {
+                    vec![
+                        text(&name),
+                        oid(o),
+                        b(f[3]),
+                        b(f[0]),
+                        b(f[5]),
+                        b(f[6]),
+                        text("********"),
+                        NULL,
+                        NULL,
+                    ]
+                })
+                .collect(),
+            SysTable::PgAuthid => roles(facts)
+                .into_iter()
+                .map(|(o, name, f)| {
+                    vec![
+                        oid(o),
+                        text(&name),
+                        b(f[0]),
+                        b(f[1]),
+                        b(f[2]),
+                        b(f[3]),
+                        b(f[4]),
+                        b(f[5]),
+                        b(f[6]),
+                        Value::Int4(-1),
+                        NULL,
+                        NULL,
+                    ]
+                })
+                .collect(),
             SysTable::PgSequence => catalog
                 .sequences
                 .values()
@@ -671,16 +843,40 @@ impl SysTable {
             SysTable::PgDepend => {
                 let mut rows = Vec::new();
                 for s in catalog.sequences.values() {
-                    let Some((table_id, column_id)) = s.owned_by else { continue };
-                    let Some(t) = catalog.tables.values().find(|t| t.id == table_id) else { continue };
+                    let Some((table_id, column_id)) = s.owned_by else {
+                        continue;
+                    };
+                    let Some(t) = catalog.tables.values().find(|t| t.id == table_id) else {
+                        continue;
+                    };
                     let n = attnum(t, column_id).unwrap_or(0);
-                    rows.push(vec![oid(1259), oid(s.id), Value::Int4(0), oid(1259), oid(t.id), Value::Int4(n as i32), text("a")]);
+                    rows.push(vec![
+                        oid(1259),
+                        oid(s.id),
+                        Value::Int4(0),
+                        oid(1259),
+                        oid(t.id),
+                        Value::Int4(n as i32),
+                        text("a"),
+                    ]);
                 }
                 for t in catalog.tables.values() {
                     for i in indexes(t) {
                         let kind = if i.constraint { "i" } else { "a" };
-                        let (refclass, refobj) = if i.constraint { (2606, i.oid) } else { (1259, t.id) };
-                        rows.push(vec![oid(1259), oid(i.oid), Value::Int4(0), oid(refclass), oid(refobj), Value::Int4(0), text(kind)]);
+                        let (refclass, refobj) = if i.constraint {
+                            (2606, i.oid)
+                        } else {
+                            (1259, t.id)
+                        };
+                        rows.push(vec![
+                            oid(1259),
+                            oid(i.oid),
+                            Value::Int4(0),
+                            oid(refclass),
+                            oid(refobj),
+                            Value::Int4(0),
+                            text(kind),
+                        ]);
                     }
                 }
                 rows
@@ -750,7 +946,9 @@ impl SysTable {
                     .tables
                     .values()
                     .map(|t| (t.name.as_str(), "public", "BASE TABLE"))
-                    .chain(ALL.iter().map(|(st, s, n, _)| (*n, *s, if st.is_view() { "VIEW" } else { "BASE TABLE" })))
+                    .chain(ALL.iter().map(|(st, s, n, _)| {
+                        (*n, *s, if st.is_view() { "VIEW" } else { "BASE TABLE" })
+                    }))
                     .map(|(name, schema, kind)| {
                         vec![
                             text(&db),
@@ -787,7 +985,10 @@ impl SysTable {
                             text(&t.name),
                             text(&c.name),
                             Value::Int4(n as i32),
-                            c.default.as_ref().map(|_| text(&deparse::default_expr(c))).unwrap_or(NULL),
+                            c.default
+                                .as_ref()
+                                .map(|_| text(&deparse::default_expr(c)))
+                                .unwrap_or(NULL),
                             text(if c.nullable { "YES" } else { "NO" }),
                             text(&info_data_type(&c.ty)),
                         ];
@@ -813,7 +1014,11 @@ impl SysTable {
             SysTable::InfoSchemata => ["information_schema", "pg_catalog", "public"]
                 .iter()
                 .map(|s| {
-                    let owner = if *s == "public" { "pg_database_owner".to_string() } else { user.clone() };
+                    let owner = if *s == "public" {
+                        "pg_database_owner".to_string()
+                    } else {
+                        user.clone()
+                    };
                     vec![text(&db), text(s), text(&owner), NULL, NULL, NULL, NULL]
                 })
                 .collect(),
@@ -858,7 +1063,11 @@ impl SysTable {
                             text("NO"),
                             text("NO"),
                             text("YES"),
-                            if kind == "UNIQUE" || kind == "PRIMARY KEY" { text("YES") } else { NULL },
+                            if kind == "UNIQUE" || kind == "PRIMARY KEY" {
+                                text("YES")
+                            } else {
+                                NULL
+                            },
                         ])
                     };
                     for i in indexes(t).into_iter().filter(|i| i.constraint) {
@@ -875,7 +1084,9 @@ impl SysTable {
                 for t in catalog.tables.values() {
                     for i in indexes(t).into_iter().filter(|i| i.constraint) {
                         for (k, (id, _)) in i.columns.iter().enumerate() {
-                            let Some(c) = deparse::column_by_id(t, *id) else { continue };
+                            let Some(c) = deparse::column_by_id(t, *id) else {
+                                continue;
+                            };
                             rows.push(vec![
                                 text(&db),
                                 text("public"),

@@ -58,6 +58,8 @@ pub(crate) const INFORMATION_SCHEMA_OID: u32 = 13_000;
 pub(crate) const SUPERUSER_OID: u32 = 10;
 /// `pg_database_owner`, the owner of schema public.
 pub(crate) const DATABASE_OWNER_OID: u32 = 6171;
+/// The session user's role when it is not `postgres`.
+pub(crate) const USER_OID: u32 = 16_384;
 pub(crate) const HEAP_AM_OID: u32 = 2;
 pub(crate) const BTREE_AM_OID: u32 = 403;
 pub(crate) const DEFAULT_COLLATION_OID: u32 = 100;
@@ -79,42 +81,106 @@ pub(crate) const ALL: &[(SysTable, &str, &str, u32)] = &[
     (SysTable::PgRoles, "pg_catalog", "pg_roles", 12_001),
     (SysTable::PgUser, "pg_catalog", "pg_user", 12_002),
     (SysTable::PgAuthid, "pg_catalog", "pg_authid", 1260),
-    (SysTable::PgAuthMembers, "pg_catalog", "pg_auth_members", 1261),
+    (
+        SysTable::PgAuthMembers,
+        "pg_catalog",
+        "pg_auth_members",
+        1261,
+    ),
     (SysTable::PgSequence, "pg_catalog", "pg_sequence", 2224),
     (SysTable::PgSequences, "pg_catalog", "pg_sequences", 12_003),
     (SysTable::PgDepend, "pg_catalog", "pg_depend", 2608),
-    (SysTable::PgDescription, "pg_catalog", "pg_description", 2609),
-    (SysTable::PgShdescription, "pg_catalog", "pg_shdescription", 2396),
+    (
+        SysTable::PgDescription,
+        "pg_catalog",
+        "pg_description",
+        2609,
+    ),
+    (
+        SysTable::PgShdescription,
+        "pg_catalog",
+        "pg_shdescription",
+        2396,
+    ),
     (SysTable::PgInherits, "pg_catalog", "pg_inherits", 2611),
     (SysTable::PgCollation, "pg_catalog", "pg_collation", 3456),
     (SysTable::PgPolicy, "pg_catalog", "pg_policy", 3256),
     (SysTable::PgTrigger, "pg_catalog", "pg_trigger", 2620),
     (SysTable::PgRewrite, "pg_catalog", "pg_rewrite", 2618),
-    (SysTable::PgStatisticExt, "pg_catalog", "pg_statistic_ext", 3381),
-    (SysTable::PgPublication, "pg_catalog", "pg_publication", 6104),
-    (SysTable::PgPublicationRel, "pg_catalog", "pg_publication_rel", 6106),
-    (SysTable::PgPublicationNamespace, "pg_catalog", "pg_publication_namespace", 6237),
+    (
+        SysTable::PgStatisticExt,
+        "pg_catalog",
+        "pg_statistic_ext",
+        3381,
+    ),
+    (
+        SysTable::PgPublication,
+        "pg_catalog",
+        "pg_publication",
+        6104,
+    ),
+    (
+        SysTable::PgPublicationRel,
+        "pg_catalog",
+        "pg_publication_rel",
+        6106,
+    ),
+    (
+        SysTable::PgPublicationNamespace,
+        "pg_catalog",
+        "pg_publication_namespace",
+        6237,
+    ),
     (SysTable::PgExtension, "pg_catalog", "pg_extension", 3079),
     (SysTable::PgEnum, "pg_catalog", "pg_enum", 3501),
     (SysTable::PgSettings, "pg_catalog", "pg_settings", 12_004),
     (SysTable::PgTables, "pg_catalog", "pg_tables", 12_005),
     (SysTable::PgIndexes, "pg_catalog", "pg_indexes", 12_006),
     (SysTable::InfoTables, "information_schema", "tables", 13_101),
-    (SysTable::InfoColumns, "information_schema", "columns", 13_102),
-    (SysTable::InfoSchemata, "information_schema", "schemata", 13_103),
-    (SysTable::InfoSequences, "information_schema", "sequences", 13_104),
-    (SysTable::InfoTableConstraints, "information_schema", "table_constraints", 13_105),
-    (SysTable::InfoKeyColumnUsage, "information_schema", "key_column_usage", 13_106),
+    (
+        SysTable::InfoColumns,
+        "information_schema",
+        "columns",
+        13_102,
+    ),
+    (
+        SysTable::InfoSchemata,
+        "information_schema",
+        "schemata",
+        13_103,
+    ),
+    (
+        SysTable::InfoSequences,
+        "information_schema",
+        "sequences",
+        13_104,
+    ),
+    (
+        SysTable::InfoTableConstraints,
+        "information_schema",
+        "table_constraints",
+        13_105,
+    ),
+    (
+        SysTable::InfoKeyColumnUsage,
+        "information_schema",
+        "key_column_usage",
+        13_106,
+    ),
 ];
 
 impl SysTable {
     /// The table called `name` in `schema`.
     pub fn find(schema: &str, name: &str) -> Option<SysTable> {
-        ALL.iter().find(|(_, s, n, _)| *s == schema && *n == name).map(|(t, ..)| *t)
+        ALL.iter()
+            .find(|(_, s, n, _)| *s == schema && *n == name)
+            .map(|(t, ..)| *t)
     }
 
     fn entry(&self) -> &'static (SysTable, &'static str, &'static str, u32) {
-        ALL.iter().find(|(t, ..)| t == self).expect("every system table is listed in ALL")
+        ALL.iter()
+            .find(|(t, ..)| t == self)
+            .expect("every system table is listed in ALL")
     }
 
     /// Schema and name.
@@ -156,7 +222,12 @@ impl SysTable {
             cols.iter().map(|c| (*c, Name)).collect()
         };
         match self {
-            SysTable::PgNamespace => vec![("oid", Oid), ("nspname", Name), ("nspowner", Oid), ("nspacl", text_arr())],
+            SysTable::PgNamespace => vec![
+                ("oid", Oid),
+                ("nspname", Name),
+                ("nspowner", Oid),
+                ("nspacl", text_arr()),
+            ],
             SysTable::PgClass => vec![
                 ("oid", Oid),
                 ("relname", Name),
@@ -220,7 +291,12 @@ impl SysTable {
                 ("attfdwoptions", text_arr()),
                 ("attmissingval", Text),
             ],
-            SysTable::PgAttrdef => vec![("oid", Oid), ("adrelid", Oid), ("adnum", Int2), ("adbin", Text)],
+            SysTable::PgAttrdef => vec![
+                ("oid", Oid),
+                ("adrelid", Oid),
+                ("adnum", Int2),
+                ("adbin", Text),
+            ],
             SysTable::PgIndex => vec![
                 ("indexrelid", Oid),
                 ("indrelid", Oid),
@@ -272,7 +348,12 @@ impl SysTable {
                 ("conexclop", arr(Oid)),
                 ("conbin", Text),
             ],
-            SysTable::PgAm => vec![("oid", Oid), ("amname", Name), ("amhandler", Oid), ("amtype", ch())],
+            SysTable::PgAm => vec![
+                ("oid", Oid),
+                ("amname", Name),
+                ("amhandler", Oid),
+                ("amtype", ch()),
+            ],
             SysTable::PgType => vec![
                 ("oid", Oid),
                 ("typname", Name),
@@ -413,7 +494,12 @@ impl SysTable {
                 ("rolpassword", Text),
                 ("rolvaliduntil", TimestampTz),
             ],
-            SysTable::PgAuthMembers => vec![("roleid", Oid), ("member", Oid), ("grantor", Oid), ("admin_option", Bool)],
+            SysTable::PgAuthMembers => vec![
+                ("roleid", Oid),
+                ("member", Oid),
+                ("grantor", Oid),
+                ("admin_option", Bool),
+            ],
             SysTable::PgSequence => vec![
                 ("seqrelid", Oid),
                 ("seqtypid", Oid),
@@ -447,11 +533,23 @@ impl SysTable {
                 ("deptype", ch()),
             ],
             SysTable::PgDescription => {
-                vec![("objoid", Oid), ("classoid", Oid), ("objsubid", Int4), ("description", Text)]
+                vec![
+                    ("objoid", Oid),
+                    ("classoid", Oid),
+                    ("objsubid", Int4),
+                    ("description", Text),
+                ]
             }
-            SysTable::PgShdescription => vec![("objoid", Oid), ("classoid", Oid), ("description", Text)],
+            SysTable::PgShdescription => {
+                vec![("objoid", Oid), ("classoid", Oid), ("description", Text)]
+            }
             SysTable::PgInherits => {
-                vec![("inhrelid", Oid), ("inhparent", Oid), ("inhseqno", Int4), ("inhdetachpending", Bool)]
+                vec![
+                    ("inhrelid", Oid),
+                    ("inhparent", Oid),
+                    ("inhseqno", Int4),
+                    ("inhdetachpending", Bool),
+                ]
             }
             SysTable::PgCollation => vec![
                 ("oid", Oid),
@@ -536,7 +634,9 @@ impl SysTable {
                 ("prqual", Text),
                 ("prattrs", arr(Int2)),
             ],
-            SysTable::PgPublicationNamespace => vec![("oid", Oid), ("pnpubid", Oid), ("pnnspid", Oid)],
+            SysTable::PgPublicationNamespace => {
+                vec![("oid", Oid), ("pnpubid", Oid), ("pnnspid", Oid)]
+            }
             SysTable::PgExtension => vec![
                 ("oid", Oid),
                 ("extname", Name),
@@ -547,7 +647,12 @@ impl SysTable {
                 ("extconfig", arr(Oid)),
                 ("extcondition", text_arr()),
             ],
-            SysTable::PgEnum => vec![("oid", Oid), ("enumtypid", Oid), ("enumsortorder", Float4), ("enumlabel", Name)],
+            SysTable::PgEnum => vec![
+                ("oid", Oid),
+                ("enumtypid", Oid),
+                ("enumsortorder", Float4),
+                ("enumlabel", Name),
+            ],
             SysTable::PgSettings => vec![
                 ("name", Text),
                 ("setting", Text),
@@ -600,7 +705,14 @@ impl SysTable {
                     "commit_action",
                 ]);
                 for (n, t) in &mut v {
-                    if matches!(*n, "table_type" | "reference_generation" | "is_insertable_into" | "is_typed" | "commit_action") {
+                    if matches!(
+                        *n,
+                        "table_type"
+                            | "reference_generation"
+                            | "is_insertable_into"
+                            | "is_typed"
+                            | "commit_action"
+                    ) {
                         *t = Varchar(None);
                     }
                 }
@@ -690,7 +802,14 @@ impl SysTable {
                     "nulls_distinct",
                 ]);
                 for (n, t) in &mut v {
-                    if matches!(*n, "constraint_type" | "is_deferrable" | "initially_deferred" | "enforced" | "nulls_distinct") {
+                    if matches!(
+                        *n,
+                        "constraint_type"
+                            | "is_deferrable"
+                            | "initially_deferred"
+                            | "enforced"
+                            | "nulls_distinct"
+                    ) {
                         *t = Varchar(None);
                     }
                 }

@@ -306,7 +306,7 @@ impl Binder<'_> {
                 };
                 Ok((Expr::Function { signature, args: exprs }, DataType::Array(Box::new(elem))))
             }
-            other => Err(SqlError::unsupported(format!("expression not supported: {other}"))),
+            other => self.bind_catalog_expr(other, scope),
         }
     }
 
@@ -455,6 +455,9 @@ impl Binder<'_> {
             }
             _ => {}
         }
+        if let Some(bound) = self.bind_catalog_operator(left, op, right, scope)? {
+            return Ok(bound);
+        }
         let Some(bop) = binary_op(op) else {
             return Err(SqlError::new(
                 SqlState::UNDEFINED_FUNCTION,
@@ -515,9 +518,9 @@ impl Binder<'_> {
             ast::Expr::Subquery(q) => q,
             ast::Expr::Nested(inner) => match inner.as_ref() {
                 ast::Expr::Subquery(q) => q,
-                _ => return Err(SqlError::unsupported("ANY/ALL over arrays is not supported")),
+                _ => return self.bind_array_quantified(left, op, right, all, scope),
             },
-            _ => return Err(SqlError::unsupported("ANY/ALL over arrays is not supported")),
+            _ => return self.bind_array_quantified(left, op, right, all, scope),
         };
         match (op, all) {
             (BinaryOperator::Eq, false) => self.bind_in(left, &ast::InTarget::Subquery(sub.clone()), false, scope),
@@ -599,6 +602,9 @@ impl Binder<'_> {
         }
         if is_aggregate(&name) {
             return self.bind_aggregate_call(f, &name, scope);
+        }
+        if let (FunctionArguments::Subquery(q), "array") = (&f.args, name.as_str()) {
+            return self.bind_array_subquery(q, scope);
         }
         let args = function_args(f)?;
         let plain: Vec<&ast::Expr> = args.iter().filter_map(|a| *a).collect();
@@ -698,7 +704,7 @@ impl Binder<'_> {
         for a in &plain {
             bound.push(self.bind_expr(a, scope)?);
         }
-        if let Some(special) = crate::virtual_tables::functions::bind(&name, &bound)? {
+        if let Some(special) = crate::virtual_tables::functions::bind(self, &name, &bound)? {
             return Ok(special);
         }
         self.call_function(&name, bound)

@@ -135,6 +135,9 @@ impl<'a> Binder<'a> {
         if from == to {
             return Ok(expr);
         }
+        if let Some(e) = crate::virtual_tables::functions::bind_cast(self, &expr, from, to)? {
+            return Ok(e);
+        }
         if let Expr::Param(i) = &expr {
             if self.params.get(*i) == Some(&DataType::Unknown) {
                 self.params[*i] = to.clone();

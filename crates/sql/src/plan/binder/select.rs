@@ -776,8 +776,8 @@ impl Binder<'_> {
     fn bind_table_factor(&mut self, tf: &TableFactor) -> Result<BoundQuery, SqlError> {
         match tf {
             TableFactor::Table { name, alias, args, .. } => {
-                if args.is_some() {
-                    return Err(SqlError::unsupported("table functions are not supported"));
+                if let Some(args) = args {
+                    return self.bind_table_function(name, args, alias.as_ref());
                 }
                 let (schema, table) = object_name(name)?;
                 let alias_name = alias.as_ref().map(|a| ident_name(&a.name));

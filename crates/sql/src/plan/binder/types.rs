@@ -78,6 +78,8 @@ pub fn convert(ty: &ast::DataType) -> Result<DataType, SqlError> {
                 "oid" => DataType::Oid,
                 "regtype" => DataType::RegType,
                 "regclass" => DataType::RegClass,
+                "regnamespace" | "regproc" | "regprocedure" | "regrole" | "regoper" => DataType::Oid,
+                "\"char\"" => DataType::Char(Some(1)),
                 "timestamptz" => DataType::TimestampTz,
                 "timetz" => return Err(SqlError::unsupported("type time with time zone is not supported")),
                 "json" => DataType::Json,
