@@ -45,7 +45,7 @@ fn index_columns(table: &TableDesc, cols: &[ast::IndexColumn]) -> Result<(Vec<u3
             SqlError::new(SqlState::UNDEFINED_COLUMN, format!("column \"{name}\" named in key does not exist"))
         })?;
         ids.push(col.id);
-        desc.push(c.column.options.asc == Some(false));
+        desc.push(matches!(c.column.options.sort, Some(ast::OrderBySort::Desc)));
     }
     Ok((ids, desc))
 }

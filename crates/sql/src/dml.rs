@@ -156,6 +156,19 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
         out
     };
     let source = ins.source.as_ref().ok_or_else(|| SqlError::unsupported("INSERT without a source"))?;
+    // Without a column list, fewer values than columns fill the first ones.
+    let targets = if ins.columns.is_empty() {
+        let width = match source.body.as_ref() {
+            ast::SetExpr::Values(v) => v.rows.first().map(|r| r.len()),
+            _ => None,
+        };
+        match width {
+            Some(w) if w < targets.len() => targets[..w].to_vec(),
+            _ => targets,
+        }
+    } else {
+        targets
+    };
     let mut sources = Vec::new();
     let empty = Scope::default();
     match source.body.as_ref() {
@@ -184,6 +197,7 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
         }
         _ => {
             let (plan, scope) = binder.bind_query(source)?;
+            let targets: Vec<usize> = if ins.columns.is_empty() { targets.iter().copied().take(scope.columns.len()).collect() } else { targets.clone() };
             if scope.columns.len() > targets.len() {
                 return Err(SqlError::syntax("INSERT has more expressions than target columns"));
             }

@@ -3,7 +3,9 @@
 //! (a missing id reads as NULL, or the column's default when it was added
 //! with one; a dropped id is ignored).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime};
+#[cfg(test)]
+use chrono::NaiveDateTime;
 use rangedb_sqltypes::{Interval, SqlError, Value};
 use rust_decimal::Decimal;
 

@@ -169,14 +169,19 @@ impl Transaction {
         }
         let start_ts = self.start_ts;
         let this = &*self;
-        let fetched: Vec<(usize, Result<RangeResponse, TxnError>)> = futures::stream::iter(pending.iter().map(|&i| {
-            let key = keys[i].clone();
-            async move {
-                let req = RangeRequest::TxnGet { key: key.clone(), ts: start_ts };
-                (i, this.read_resolving_locks(&key, req).await)
-            }
-        }))
-        .buffer_unordered(GET_BATCH_CONCURRENCY)
+        let reads: Vec<_> = pending
+            .iter()
+            .copied()
+            .map(|i| {
+                let key = keys[i].clone();
+                async move {
+                    let req = RangeRequest::TxnGet { key: key.clone(), ts: start_ts };
+                    (i, this.read_resolving_locks(&key, req).await)
+                }
+            })
+            .collect();
+        let fetched: Vec<(usize, Result<RangeResponse, TxnError>)> = futures::stream::iter(reads)
+            .buffer_unordered(GET_BATCH_CONCURRENCY)
         .collect()
         .await;
         for (i, r) in fetched {

@@ -222,7 +222,7 @@ fn parse_csv(text: &str, delimiter: char, null: &str, quote: char, escape: char,
     let mut quoted = false;
     let mut was_quoted = false;
     let mut chars = text.chars().peekable();
-    let mut finish_field = |row: &mut Vec<Option<String>>, field: &mut String, was_quoted: &mut bool| {
+    let finish_field = |row: &mut Vec<Option<String>>, field: &mut String, was_quoted: &mut bool| {
         let f = std::mem::take(field);
         row.push(if !*was_quoted && f == null { None } else { Some(f) });
         *was_quoted = false;

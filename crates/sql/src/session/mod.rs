@@ -317,6 +317,7 @@ impl Session {
                 match &r.reset {
                     ast::Reset::ALL => self.settings = Settings::default(),
                     ast::Reset::ConfigurationParameter(name) => self.settings.reset(&name.to_string().to_lowercase())?,
+                    _ => return Err(SqlError::unsupported("this RESET is not supported")),
                 }
                 self.facts.settings = self.settings.values();
                 StatementOutput::Command { tag: "RESET".into() }
@@ -337,10 +338,10 @@ impl Session {
             .iter()
             .map(|d| {
                 vec![
-                    Value::Int8(d.range_id.0 as i64),
+                    Value::Int8(d.range_id as i64),
                     Value::Text(format!("{:?}", String::from_utf8_lossy(&d.start_key))),
                     Value::Text(d.end_key.as_ref().map(|e| format!("{:?}", String::from_utf8_lossy(e))).unwrap_or_else(|| "/max".into())),
-                    Value::Text(d.replicas.iter().map(|r| r.node_id.0.to_string()).collect::<Vec<_>>().join(",")),
+                    Value::Text(d.replicas.iter().map(|r| r.node_id.to_string()).collect::<Vec<_>>().join(",")),
                 ]
             })
             .collect();

@@ -7,12 +7,12 @@ use rangedb_sqltypes::cast::CastContext;
 use rangedb_sqltypes::{DataType, SqlError, SqlState, Value};
 use sqlparser::ast::{self, JoinConstraint, JoinOperator, SelectItem, SetExpr, SetOperator, SetQuantifier, TableFactor};
 
-use super::expr::{function_args, function_name, is_aggregate, undefined_function};
+use super::expr::{function_args, function_name, undefined_function};
 use super::types::common_type;
 use super::{ident_name, object_name, undefined_table, Binder, CteDef};
 use crate::catalog::TableDesc;
 use crate::plan::scope::{Scope, ScopeColumn};
-use crate::plan::{access, AggCall, AggFunc, Expr, JoinKind, JoinMethod, Plan, SetOpKind, SortKey};
+use crate::plan::{access, AggCall, AggFunc, Expr, JoinKind, Plan, SetOpKind, SortKey};
 
 /// Internal marker: an aggregate call was met while binding without an
 /// aggregation context; the SELECT is rebound as an aggregation.
@@ -112,7 +112,7 @@ impl Binder<'_> {
         };
         if limit.is_some() || offset.is_some() {
             let empty = Scope::default();
-            let mut bind_count = |b: &mut Self, e: &ast::Expr| -> Result<Expr, SqlError> {
+            let bind_count = |b: &mut Self, e: &ast::Expr| -> Result<Expr, SqlError> {
                 let (x, t) = b.bind_expr(e, &empty)?;
                 b.coerce(x, &t, &DataType::Int8, CastContext::Implicit)
             };
@@ -459,7 +459,7 @@ impl Binder<'_> {
         let mut keys = Vec::new();
         let mut slots = slots;
         for ob in order_by {
-            let descending = ob.options.asc == Some(false);
+            let descending = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
             let nulls_first = ob.options.nulls_first.unwrap_or(descending);
             let index = match self.output_reference(&ob.expr, &select.projection, &out_scope)? {
                 Some(i) => i,
@@ -551,7 +551,7 @@ impl Binder<'_> {
         }
         let mut keys = Vec::new();
         for ob in order_by {
-            let descending = ob.options.asc == Some(false);
+            let descending = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
             let nulls_first = ob.options.nulls_first.unwrap_or(descending);
             let (x, _) = match self.output_reference(&ob.expr, &[], &scope)? {
                 Some(i) => (Expr::column(i, scope.columns[i].name.clone()), DataType::Unknown),
@@ -621,7 +621,7 @@ impl Binder<'_> {
             if let ast::FunctionArgumentClause::OrderBy(items) = clause {
                 for ob in items {
                     let (x, _) = self.bind_expr(&ob.expr, scope)?;
-                    let descending = ob.options.asc == Some(false);
+                    let descending = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
                     order_by.push(SortKey { expr: x, descending, nulls_first: ob.options.nulls_first.unwrap_or(descending) });
                 }
             }

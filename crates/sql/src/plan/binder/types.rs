@@ -57,7 +57,7 @@ pub fn convert(ty: &ast::DataType) -> Result<DataType, SqlError> {
             | ast::ArrayElemTypeDef::Parenthesis(inner) => {
                 DataType::Array(Box::new(convert(inner)?))
             }
-            ast::ArrayElemTypeDef::None => return Err(unsupported(ty)),
+            _ => return Err(unsupported(ty)),
         },
         A::Custom(name, modifiers) => {
             let n = name.to_string().to_lowercase();
