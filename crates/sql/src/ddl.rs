@@ -485,8 +485,12 @@ async fn add_column(binder: &mut Binder<'_>, t: &mut TableDesc, if_not_exists: b
     }
     let ty = convert(&def.data_type)?;
     let mut col = ColumnDesc { id: t.next_column_id, name: cname.clone(), ty: ty.clone(), nullable: true, default: None, hidden: false, missing: None };
+    let mut unique = false;
+    let mut checks = Vec::new();
     for opt in &def.options {
         match &opt.option {
+            ColumnOption::Unique(_) => unique = true,
+            ColumnOption::Check(c) => checks.push((c.name.as_ref().or(opt.name.as_ref()).map(ident_name), (*c.expr).clone())),
             ColumnOption::Null => col.nullable = true,
             ColumnOption::NotNull => col.nullable = false,
             ColumnOption::Default(e) => {
@@ -512,8 +516,22 @@ async fn add_column(binder: &mut Binder<'_>, t: &mut TableDesc, if_not_exists: b
             ));
         }
     }
+    let col_id = col.id;
     t.next_column_id += 1;
     t.columns.push(col);
+    let scope = table_scope(t);
+    for (name, e) in checks {
+        let text = validated_expr(binder, &e, &scope, None)?;
+        let name = name.unwrap_or_else(|| format!("{}_{cname}_check", t.name));
+        t.checks.push(CheckDesc { name, expr: text });
+    }
+    if unique {
+        let oid = store::allocate_id(cx.txn).await?;
+        let idx = IndexDesc { id: t.next_index_id, oid, name: format!("{}_{cname}_key", t.name), columns: vec![col_id], descending: vec![false], unique: true, constraint: true };
+        t.next_index_id += 1;
+        backfill(t, &idx, cx).await?;
+        t.indexes.push(idx);
+    }
     Ok(())
 }
 

@@ -218,7 +218,26 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
     }
     let on_conflict = match &ins.on {
         None => OnConflict::Error,
-        Some(ast::OnInsert::OnConflict(oc)) => match &oc.action {
+        Some(ast::OnInsert::OnConflict(oc)) => {
+            if let Some(ast::ConflictTarget::Columns { columns: cols, .. }) = &oc.conflict_target {
+                let ids: Vec<u32> = cols.iter().filter_map(|c| table.column(&ident_name(c)).map(|d| d.id)).collect();
+                let mut sorted = ids.clone();
+                sorted.sort();
+                let matches = |key: &[u32]| {
+                    let mut k = key.to_vec();
+                    k.sort();
+                    k == sorted
+                };
+                let ok = ids.len() == cols.len()
+                    && ((!table.has_hidden_key() && matches(&table.primary_key)) || table.indexes.iter().any(|i| i.unique && matches(&i.columns)));
+                if !ok {
+                    return Err(SqlError::new(
+                        SqlState::INVALID_COLUMN_REFERENCE,
+                        "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+                    ));
+                }
+            }
+            match &oc.action {
             ast::OnConflictAction::DoNothing => OnConflict::DoNothing,
             ast::OnConflictAction::DoUpdate(du) => {
                 let mut scope = table_scope(&table);
@@ -236,7 +255,8 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
                 let slots = binder.take_slots();
                 OnConflict::DoUpdate { assignments, condition, slots }
             }
-        },
+            }
+        }
         Some(_) => return Err(SqlError::unsupported("ON DUPLICATE KEY")),
     };
     let returning = bind_returning(binder, &ins.returning, &table)?;
@@ -282,8 +302,18 @@ fn bind_assignments(binder: &mut Binder<'_>, assignments: &[ast::Assignment], ta
     Ok(out)
 }
 
-fn filtered_scan(binder: &mut Binder<'_>, table: &Arc<TableDesc>, selection: &Option<ast::Expr>) -> Result<Plan, SqlError> {
+fn aliased(mut scope: Scope, alias: &Option<String>) -> Scope {
+    if let Some(a) = alias {
+        for c in &mut scope.columns {
+            c.table = Some(a.clone());
+        }
+    }
+    scope
+}
+
+fn filtered_scan(binder: &mut Binder<'_>, table: &Arc<TableDesc>, alias: &Option<String>, selection: &Option<ast::Expr>) -> Result<Plan, SqlError> {
     let (plan, scope) = crate::plan::binder::select::table_scan(table.clone());
+    let scope = aliased(scope, alias);
     Ok(match selection {
         Some(w) => {
             let (x, t) = binder.bind_expr(w, &scope)?;
@@ -295,11 +325,10 @@ fn filtered_scan(binder: &mut Binder<'_>, table: &Arc<TableDesc>, selection: &Op
     })
 }
 
-fn single_table(from: &[ast::TableWithJoins]) -> Result<&ast::ObjectName, SqlError> {
+fn single_table(from: &[ast::TableWithJoins]) -> Result<(&ast::ObjectName, Option<String>), SqlError> {
     match from {
         [twj] if twj.joins.is_empty() => match &twj.relation {
-            ast::TableFactor::Table { name, alias: None, .. } => Ok(name),
-            ast::TableFactor::Table { .. } => Err(SqlError::unsupported("table aliases in UPDATE/DELETE are not supported")),
+            ast::TableFactor::Table { name, alias, .. } => Ok((name, alias.as_ref().map(|a| ident_name(&a.name)))),
             _ => Err(SqlError::unsupported("UPDATE/DELETE of this relation")),
         },
         _ => Err(SqlError::unsupported("UPDATE ... FROM / DELETE ... USING are not supported")),
@@ -311,11 +340,12 @@ pub fn bind_update(binder: &mut Binder<'_>, up: &ast::Update) -> Result<Dml, Sql
     if up.from.is_some() {
         return Err(SqlError::unsupported("UPDATE ... FROM is not supported"));
     }
-    let table = table_of(binder, single_table(std::slice::from_ref(&up.table))?)?;
-    let scope = table_scope(&table);
+    let (name, alias) = single_table(std::slice::from_ref(&up.table))?;
+    let table = table_of(binder, name)?;
+    let scope = aliased(table_scope(&table), &alias);
     let assignments = bind_assignments(binder, &up.assignments, &table, &scope)?;
     let slots = binder.take_slots();
-    let scan = filtered_scan(binder, &table, &up.selection)?;
+    let scan = filtered_scan(binder, &table, &alias, &up.selection)?;
     let returning = bind_returning(binder, &up.returning, &table)?;
     Ok(Dml::Update(UpdatePlan { table, scan, assignments, slots, returning }))
 }
@@ -328,8 +358,9 @@ pub fn bind_delete(binder: &mut Binder<'_>, del: &ast::Delete) -> Result<Dml, Sq
     let from = match &del.from {
         ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
     };
-    let table = table_of(binder, single_table(from)?)?;
-    let scan = filtered_scan(binder, &table, &del.selection)?;
+    let (name, alias) = single_table(from)?;
+    let table = table_of(binder, name)?;
+    let scan = filtered_scan(binder, &table, &alias, &del.selection)?;
     let returning = bind_returning(binder, &del.returning, &table)?;
     Ok(Dml::Delete(DeletePlan { table, scan, returning }))
 }

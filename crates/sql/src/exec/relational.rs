@@ -201,7 +201,8 @@ fn count_value(e: &Option<Expr>, cx: &ExecCtx<'_>, what: &str) -> Result<Option<
         v => {
             let n = v.as_i64().unwrap_or(0);
             if n < 0 {
-                return Err(SqlError::new(SqlState("2201W"), format!("{what} must not be negative")));
+                let code = if what == "OFFSET" { SqlState("2201X") } else { SqlState("2201W") };
+                return Err(SqlError::new(code, format!("{what} must not be negative")));
             }
             Ok(Some(n as u64))
         }

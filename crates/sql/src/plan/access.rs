@@ -18,7 +18,7 @@ use crate::catalog::{IndexDesc, TableDesc};
 fn has_slots(e: &Expr) -> bool {
     let mut found = false;
     e.walk(&mut |x| {
-        if matches!(x, Expr::Slot(_) | Expr::InSlot { .. }) {
+        if matches!(x, Expr::Slot(_) | Expr::InSlot { .. } | Expr::Quantified { .. }) {
             found = true;
         }
     });

@@ -52,6 +52,8 @@ pub enum Expr {
     InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
     /// `expr [NOT] IN (subquery)`: the subquery's values are slot `slot`.
     InSlot { expr: Box<Expr>, slot: usize, negated: bool },
+    /// `expr op ANY|ALL (subquery)` over the values in slot `slot`.
+    Quantified { expr: Box<Expr>, op: BinaryOp, signature: BinaryOpSignature, slot: usize, all: bool },
     Case {
         operand: Option<Box<Expr>>,
         whens: Vec<(Expr, Expr)>,
@@ -266,6 +268,25 @@ impl Expr {
                     Value::Bool(*negated)
                 }
             }
+            Expr::Quantified { expr, op, signature, slot, all } => {
+                let v = expr.eval(row, env)?;
+                let Some(SlotValue::Set { values, has_null }) = env.slots.get(*slot) else {
+                    return Err(SqlError::internal("ANY/ALL subquery slot not computed"));
+                };
+                let mut saw_null = *has_null;
+                for x in values {
+                    match ops::binary_op(*op, &v, x, signature, env.ctx)? {
+                        Value::Bool(b) if b != *all => return Ok(Value::Bool(b)),
+                        Value::Null => saw_null = true,
+                        _ => {}
+                    }
+                }
+                if saw_null {
+                    Value::Null
+                } else {
+                    Value::Bool(*all)
+                }
+            }
             Expr::Case {
                 operand,
                 whens,
@@ -354,7 +375,7 @@ impl Expr {
     pub fn is_row_independent(&self) -> bool {
         let mut independent = true;
         self.walk(&mut |e| {
-            if matches!(e, Expr::Column { .. } | Expr::Slot(_) | Expr::InSlot { .. }) {
+            if matches!(e, Expr::Column { .. } | Expr::Slot(_) | Expr::InSlot { .. } | Expr::Quantified { .. }) {
                 independent = false;
             }
             if let Expr::Function { signature, .. } = e {
@@ -392,7 +413,7 @@ impl Expr {
                 expr.walk(f);
                 list.iter().for_each(|e| e.walk(f));
             }
-            Expr::InSlot { expr, .. } => expr.walk(f),
+            Expr::InSlot { expr, .. } | Expr::Quantified { expr, .. } => expr.walk(f),
             Expr::Case {
                 operand,
                 whens,
@@ -450,7 +471,7 @@ impl Expr {
                 expr.walk_mut(f);
                 list.iter_mut().for_each(|e| e.walk_mut(f));
             }
-            Expr::InSlot { expr, .. } => expr.walk_mut(f),
+            Expr::InSlot { expr, .. } | Expr::Quantified { expr, .. } => expr.walk_mut(f),
             Expr::Case {
                 operand,
                 whens,
@@ -608,6 +629,9 @@ impl fmt::Display for Expr {
             }
             Expr::InSlot { expr, slot, negated } => {
                 write!(f, "({expr} {}IN (SubPlan {}))", if *negated { "NOT " } else { "" }, slot + 1)
+            }
+            Expr::Quantified { expr, op, slot, all, .. } => {
+                write!(f, "({expr} {} {}(SubPlan {}))", op_symbol(*op), if *all { "ALL " } else { "ANY " }, slot + 1)
             }
             Expr::Case { operand, whens, otherwise } => {
                 f.write_str("CASE")?;

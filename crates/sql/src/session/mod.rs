@@ -379,6 +379,17 @@ impl Session {
             cancel: &self.cancel,
             sequences: &mut self.sequences,
         };
+        // `WITH ... INSERT/UPDATE/DELETE`: the CTEs, then the statement.
+        let stmt = match stmt {
+            Statement::Query(q) => match q.body.as_ref() {
+                ast::SetExpr::Insert(inner) | ast::SetExpr::Update(inner) | ast::SetExpr::Delete(inner) => {
+                    binder.push_ctes(&q.with)?;
+                    inner
+                }
+                _ => stmt,
+            },
+            _ => stmt,
+        };
         let is_ddl = matches!(
             stmt,
             Statement::CreateTable(_) | Statement::CreateIndex(_) | Statement::Drop { .. } | Statement::AlterTable(_) | Statement::CreateSequence { .. }

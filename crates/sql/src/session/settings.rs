@@ -85,6 +85,7 @@ pub fn value_text(values: &[ast::Expr]) -> Result<String, SqlError> {
                 ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
                 other => other.to_string(),
             },
+            ast::Expr::Identifier(id) if id.quote_style == Some('"') => format!("\"{}\"", id.value),
             ast::Expr::Identifier(id) => id.value.clone(),
             other => other.to_string(),
         })
@@ -105,6 +106,9 @@ impl Settings {
         } else {
             value.to_string()
         };
+        if !self.values.contains_key(&name) && !name.contains('.') {
+            return Err(SqlError::new(SqlState::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\"")));
+        }
         let value = match name.as_str() {
             "timezone" => {
                 let tz = if value.eq_ignore_ascii_case("local") { "UTC".to_string() } else { value.clone() };

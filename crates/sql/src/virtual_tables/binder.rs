@@ -249,6 +249,16 @@ impl Binder<'_> {
         Ok((x, array))
     }
 
+    /// `UNNEST(array) [alias]` in FROM (sqlparser's own table factor).
+    pub fn bind_unnest(
+        &mut self,
+        arrays: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<BoundQuery, SqlError> {
+        let plain: Vec<Option<&ast::Expr>> = arrays.iter().map(Some).collect();
+        self.bind_set_function("unnest".into(), plain, alias)
+    }
+
     /// A set-returning function in FROM (`generate_series`, `unnest`). Its
     /// arguments may refer to enclosing queries (not to other FROM items).
     pub fn bind_table_function(
@@ -262,6 +272,24 @@ impl Binder<'_> {
             .strip_prefix("pg_catalog.")
             .unwrap_or(&fname)
             .to_string();
+        let plain: Vec<Option<&ast::Expr>> = args
+            .args
+            .iter()
+            .map(|a| match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(Some(e)),
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => Ok(None),
+                other => Err(SqlError::unsupported(format!("function argument {other}"))),
+            })
+            .collect::<Result<_, _>>()?;
+        self.bind_set_function(fname, plain, alias)
+    }
+
+    fn bind_set_function(
+        &mut self,
+        fname: String,
+        plain: Vec<Option<&ast::Expr>>,
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<BoundQuery, SqlError> {
         let func = match fname.as_str() {
             "generate_series" => TableFn::GenerateSeries,
             "unnest" => TableFn::Unnest,
@@ -272,15 +300,6 @@ impl Binder<'_> {
                 ))
             }
         };
-        let plain: Vec<Option<&ast::Expr>> = args
-            .args
-            .iter()
-            .map(|a| match a {
-                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(Some(e)),
-                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => Ok(None),
-                other => Err(SqlError::unsupported(format!("function argument {other}"))),
-            })
-            .collect::<Result<_, _>>()?;
         let empty = Scope::default();
         let saved_slots = std::mem::take(&mut self.slots);
         let mut bound = Vec::new();

@@ -25,6 +25,8 @@ pub enum CatalogFn {
         signature: BinaryOpSignature,
         all: bool,
     },
+    /// `ARRAY[a, b, ...]`.
+    MakeArray,
     /// `array[i]` (1-based; NULL outside the array).
     Subscript,
     /// `array_to_string(array, sep [, null_string])`.
@@ -71,6 +73,7 @@ impl CatalogFn {
             } => "texticregexne",
             CatalogFn::Quantified { all: false, .. } => "any",
             CatalogFn::Quantified { all: true, .. } => "all",
+            CatalogFn::MakeArray => "array",
             CatalogFn::Subscript => "subscript",
             CatalogFn::ArrayToString { .. } => "array_to_string",
             CatalogFn::ArrayUpper => "array_upper",
@@ -199,6 +202,7 @@ pub fn call(func: &CatalogFn, args: &[Value], ctx: &EvalContext) -> Result<Value
                 Value::Bool(*all)
             })
         }
+        CatalogFn::MakeArray => Ok(Value::Array(args.to_vec())),
         CatalogFn::Subscript => {
             let (Some(items), Some(i)) = (array_of(arg(0)), arg(1).as_i64()) else {
                 return Ok(Value::Null);

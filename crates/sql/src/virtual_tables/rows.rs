@@ -450,7 +450,10 @@ impl SysTable {
                     oid(PUBLIC_OID),
                     text("public"),
                     oid(DATABASE_OWNER_OID),
-                    NULL,
+                    Value::Array(vec![
+                        text("pg_database_owner=UC/pg_database_owner"),
+                        text("=U/pg_database_owner"),
+                    ]),
                 ],
                 vec![
                     oid(INFORMATION_SCHEMA_OID),

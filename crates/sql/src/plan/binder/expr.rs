@@ -75,7 +75,8 @@ pub fn function_args(f: &ast::Function) -> Result<Vec<Option<&ast::Expr>>, SqlEr
 
 fn parse_number(s: &str) -> Result<Typed, SqlError> {
     let plain = s.replace('_', "");
-    if plain.bytes().all(|b| b.is_ascii_digit()) {
+    let digits = plain.strip_prefix('-').unwrap_or(&plain);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(v) = plain.parse::<i32>() {
             return Ok((Expr::Const(Value::Int4(v)), DataType::Int4));
         }
@@ -297,14 +298,8 @@ impl Binder<'_> {
                 for (x, t) in items {
                     exprs.push(self.coerce(x, &t, &elem, CastContext::Implicit)?);
                 }
-                let signature = func::FunctionSignature {
-                    name: "array".into(),
-                    args: vec![elem.clone(); exprs.len()],
-                    result: DataType::Array(Box::new(elem.clone())),
-                    strict: false,
-                    immutable: true,
-                };
-                Ok((Expr::Function { signature, args: exprs }, DataType::Array(Box::new(elem))))
+                let func = crate::virtual_tables::eval::CatalogFn::MakeArray;
+                Ok((Expr::Catalog { func, args: exprs }, DataType::Array(Box::new(elem))))
             }
             other => self.bind_catalog_expr(other, scope),
         }
@@ -468,8 +463,11 @@ impl Binder<'_> {
         let (r, rt) = self.bind_expr(right, scope)?;
         // Untyped parameters compared with each other default to text.
         let sig = ops::binary_op_type(bop, &lt, &rt)?;
-        let l = self.coerce(l, &lt, &sig.left, CastContext::Implicit)?;
-        let r = self.coerce(r, &rt, &sig.right, CastContext::Implicit)?;
+        // `text || anything` converts the other side with its output
+        // function (PostgreSQL's anytextcat), which no implicit cast allows.
+        let context = if bop == BinaryOp::Concat { CastContext::Explicit } else { CastContext::Implicit };
+        let l = self.coerce(l, &lt, &sig.left, context)?;
+        let r = self.coerce(r, &rt, &sig.right, context)?;
         let result = sig.result.clone();
         Ok((Expr::Binary { op: bop, signature: sig, left: Box::new(l), right: Box::new(r) }, result))
     }
@@ -525,7 +523,24 @@ impl Binder<'_> {
         match (op, all) {
             (BinaryOperator::Eq, false) => self.bind_in(left, &ast::InTarget::Subquery(sub.clone()), false, scope),
             (BinaryOperator::NotEq, true) => self.bind_in(left, &ast::InTarget::Subquery(sub.clone()), true, scope),
-            _ => Err(SqlError::unsupported(format!("{op} {} (subquery) is not supported", if all { "ALL" } else { "ANY" }))),
+            _ => {
+                // x op ANY (q): the set of q's values holds one v with x op v;
+                // x op ALL (q): none with NOT (x op v). Computed over the
+                // subquery's values like IN, with SQL's NULL rules.
+                let (x, xt) = self.bind_expr(left, scope)?;
+                let (plan, sub_scope, correlated) = self.bind_subquery(sub, scope)?;
+                if sub_scope.columns.len() != 1 {
+                    return Err(SqlError::syntax("subquery has too many columns"));
+                }
+                let Some(bop) = binary_op(op) else {
+                    return Err(SqlError::unsupported(format!("operator {op} with ANY/ALL")));
+                };
+                let st = sub_scope.columns[0].ty.clone();
+                let sig = ops::binary_op_type(bop, &xt, &st)?;
+                let x = self.coerce(x, &xt, &sig.left, CastContext::Implicit)?;
+                let slot = self.push_slot(SlotKind::Set(Box::new(plan)), correlated);
+                Ok((Expr::Quantified { expr: Box::new(x), op: bop, signature: sig, slot, all }, DataType::Bool))
+            }
         }
     }
 

@@ -70,22 +70,7 @@ impl Binder<'_> {
     /// Binds a whole query (WITH, body, ORDER BY, LIMIT).
     pub fn bind_query(&mut self, q: &ast::Query) -> Result<BoundQuery, SqlError> {
         let saved_ctes = self.ctes.len();
-        if let Some(with) = &q.with {
-            if with.recursive {
-                return Err(SqlError::unsupported("WITH RECURSIVE is not supported"));
-            }
-            for cte in &with.cte_tables {
-                let (plan, mut scope) = self.bind_query(&cte.query)?;
-                let name = ident_name(&cte.alias.name);
-                for (c, alias) in scope.columns.iter_mut().zip(&cte.alias.columns) {
-                    c.name = ident_name(&alias.name);
-                }
-                for c in &mut scope.columns {
-                    c.table = Some(name.clone());
-                }
-                self.ctes.push(CteDef { name, plan, scope });
-            }
-        }
+        self.push_ctes(&q.with)?;
         let order_by: Vec<ast::OrderByExpr> = match &q.order_by {
             Some(ob) => match &ob.kind {
                 ast::OrderByKind::Expressions(items) => items.clone(),
@@ -129,6 +114,27 @@ impl Binder<'_> {
         }
         self.ctes.truncate(saved_ctes);
         Ok((plan, scope))
+    }
+
+    /// Makes a WITH clause's CTEs visible to what is bound next.
+    pub fn push_ctes(&mut self, with: &Option<ast::With>) -> Result<(), SqlError> {
+        if let Some(with) = with {
+            if with.recursive {
+                return Err(SqlError::unsupported("WITH RECURSIVE is not supported"));
+            }
+            for cte in &with.cte_tables {
+                let (plan, mut scope) = self.bind_query(&cte.query)?;
+                let name = ident_name(&cte.alias.name);
+                for (c, alias) in scope.columns.iter_mut().zip(&cte.alias.columns) {
+                    c.name = ident_name(&alias.name);
+                }
+                for c in &mut scope.columns {
+                    c.table = Some(name.clone());
+                }
+                self.ctes.push(CteDef { name, plan, scope });
+            }
+        }
+        Ok(())
     }
 
     /// Binds a subquery in an expression: `(plan, scope, correlated)`.
@@ -824,6 +830,9 @@ impl Binder<'_> {
                     }
                 }
                 Ok((plan, scope))
+            }
+            TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality: false, .. } => {
+                self.bind_unnest(array_exprs, alias.as_ref())
             }
             other => Err(SqlError::unsupported(format!("FROM item not supported: {other}"))),
         }
