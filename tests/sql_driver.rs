@@ -1,0 +1,817 @@
+//! A real PostgreSQL driver (tokio-postgres, extended protocol, binary
+//! parameters and results) against a 3-node cluster: every supported type
+//! round-tripped through a table, NULLs, portal paging, errors with their
+//! SQLSTATE (the connection must stay usable after each), explicit
+//! transactions, and the data as seen through another node.
+
+mod common;
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use common::Cluster;
+use rust_decimal::Decimal;
+use serde_json::json;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls, Row};
+use uuid::Uuid;
+
+/// Upper bound for any single client operation, so a hang fails the test
+/// instead of stalling CI.
+const OP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Awaits `f`, panicking with `what` if it takes longer than [`OP_TIMEOUT`].
+async fn timed<T>(what: &str, f: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(OP_TIMEOUT, f).await {
+        Ok(v) => v,
+        Err(_) => panic!("{what}: no answer within {OP_TIMEOUT:?}"),
+    }
+}
+
+/// A connection as user `root` to database `postgres` at `addr` ("host:port").
+/// The connection task runs in the background until the client is dropped.
+async fn connect(addr: &str) -> Client {
+    let (host, port) = addr.rsplit_once(':').expect("sql address is host:port");
+    let conninfo = format!("host={host} port={port} user=root dbname=postgres");
+    let (client, connection) = timed("connect", tokio_postgres::connect(&conninfo, NoTls))
+        .await
+        .unwrap_or_else(|e| panic!("connect to {addr}: {e}"));
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            eprintln!("connection to the server ended with an error: {e}");
+        }
+    });
+    client
+}
+
+/// Starts a 3-node cluster and waits until SQL can be served.
+async fn cluster() -> Cluster {
+    let cluster = Cluster::launch(&[]).await;
+    cluster.wait_ready(Duration::from_secs(60)).await;
+    cluster
+}
+
+/// Runs `sql` (simple protocol, possibly several statements), panicking on error.
+async fn exec(client: &Client, sql: &str) {
+    timed(sql, client.batch_execute(sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+}
+
+/// The SQLSTATE of a server error (None for client-side or I/O errors).
+fn sqlstate(e: &tokio_postgres::Error) -> Option<&SqlState> {
+    e.code()
+}
+
+/// Asserts that `result` failed with `expected`, naming `what` otherwise.
+fn assert_sqlstate<T: std::fmt::Debug>(
+    what: &str,
+    result: Result<T, tokio_postgres::Error>,
+    expected: &SqlState,
+) {
+    match result {
+        Ok(v) => panic!(
+            "{what}: expected SQLSTATE {}, but it succeeded: {v:?}",
+            expected.code()
+        ),
+        Err(e) => assert_eq!(
+            sqlstate(&e).map(SqlState::code),
+            Some(expected.code()),
+            "{what}: wrong error: {e:?}"
+        ),
+    }
+}
+
+/// Asserts the connection still answers a trivial query after `after`.
+async fn assert_usable(client: &Client, after: &str) {
+    let row = timed("SELECT 1", client.query_one("SELECT 1::int4", &[]))
+        .await
+        .unwrap_or_else(|e| panic!("connection unusable after {after}: {e:?}"));
+    assert_eq!(row.get::<_, i32>(0), 1, "SELECT 1 after {after}");
+}
+
+/// One row of `drv_types`, as Rust values (None = SQL NULL).
+#[derive(Debug, Clone, PartialEq)]
+struct TypesRow {
+    id: i32,
+    c_small: Option<i16>,
+    c_int: Option<i32>,
+    c_big: Option<i64>,
+    c_real: Option<f32>,
+    c_double: Option<f64>,
+    c_num: Option<Decimal>,
+    c_text: Option<String>,
+    c_vc: Option<String>,
+    c_ch: Option<String>,
+    c_bool: Option<bool>,
+    c_bytes: Option<Vec<u8>>,
+    c_date: Option<NaiveDate>,
+    c_ts: Option<NaiveDateTime>,
+    c_tstz: Option<DateTime<Utc>>,
+    /// Sent and read back as text (`$n::text::interval`, `c_iv::text`).
+    c_iv: Option<String>,
+    c_uuid: Option<Uuid>,
+    c_json: Option<serde_json::Value>,
+}
+
+/// The columns of `drv_types` in [`TypesRow`] order.
+const TYPES_COLUMNS: &str = "id, c_small, c_int, c_big, c_real, c_double, c_num, c_text, c_vc, \
+     c_ch, c_bool, c_bytes, c_date, c_ts, c_tstz, c_iv::text, c_uuid, c_json";
+
+impl TypesRow {
+    /// Decodes a row selected with [`TYPES_COLUMNS`] (binary results).
+    fn from_row(row: &Row) -> TypesRow {
+        TypesRow {
+            id: row.get(0),
+            c_small: row.get(1),
+            c_int: row.get(2),
+            c_big: row.get(3),
+            c_real: row.get(4),
+            c_double: row.get(5),
+            c_num: row.get(6),
+            c_text: row.get(7),
+            c_vc: row.get(8),
+            c_ch: row.get(9),
+            c_bool: row.get(10),
+            c_bytes: row.get(11),
+            c_date: row.get(12),
+            c_ts: row.get(13),
+            c_tstz: row.get(14),
+            c_iv: row.get(15),
+            c_uuid: row.get(16),
+            c_json: row.get(17),
+        }
+    }
+
+    /// The parameters for [`INSERT_TYPES`], in column order.
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        vec![
+            &self.id,
+            &self.c_small,
+            &self.c_int,
+            &self.c_big,
+            &self.c_real,
+            &self.c_double,
+            &self.c_num,
+            &self.c_text,
+            &self.c_vc,
+            &self.c_ch,
+            &self.c_bool,
+            &self.c_bytes,
+            &self.c_date,
+            &self.c_ts,
+            &self.c_tstz,
+            &self.c_iv,
+            &self.c_uuid,
+            &self.c_json,
+        ]
+    }
+
+    /// A row with every column NULL.
+    fn nulls(id: i32) -> TypesRow {
+        TypesRow {
+            id,
+            c_small: None,
+            c_int: None,
+            c_big: None,
+            c_real: None,
+            c_double: None,
+            c_num: None,
+            c_text: None,
+            c_vc: None,
+            c_ch: None,
+            c_bool: None,
+            c_bytes: None,
+            c_date: None,
+            c_ts: None,
+            c_tstz: None,
+            c_iv: None,
+            c_uuid: None,
+            c_json: None,
+        }
+    }
+}
+
+const CREATE_TYPES: &str = "CREATE TABLE drv_types (
+    id int PRIMARY KEY,
+    c_small smallint, c_int integer, c_big bigint, c_real real, c_double double precision,
+    c_num numeric(12,3), c_text text, c_vc varchar(10), c_ch char(5), c_bool boolean,
+    c_bytes bytea, c_date date, c_ts timestamp, c_tstz timestamptz, c_iv interval,
+    c_uuid uuid, c_json jsonb)";
+
+const INSERT_TYPES: &str = "INSERT INTO drv_types VALUES \
+     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text::interval, $17, $18)";
+
+/// Rows exercising ordinary and boundary values of every type.
+fn sample_rows() -> Vec<TypesRow> {
+    let ts = |s: &str| {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").expect("timestamp literal")
+    };
+    vec![
+        TypesRow {
+            id: 1,
+            c_small: Some(-12),
+            c_int: Some(123_456),
+            c_big: Some(9_000_000_000),
+            c_real: Some(1.25),
+            c_double: Some(-2.5e-3),
+            c_num: Some(Decimal::new(123_456_789, 3)), // 123456.789
+            c_text: Some("héllo, wörld ✓ 'quoted' \"double\"".to_string()),
+            c_vc: Some("varchar".to_string()),
+            c_ch: Some("ab   ".to_string()),
+            c_bool: Some(true),
+            c_bytes: Some(vec![0, 1, 2, 0x5c, 0x27, 0xff]),
+            c_date: NaiveDate::from_ymd_opt(2024, 2, 29),
+            c_ts: Some(ts("2024-01-02 03:04:05.123456")),
+            c_tstz: Some(
+                Utc.with_ymd_and_hms(2024, 6, 1, 12, 30, 0)
+                    .single()
+                    .expect("valid instant"),
+            ),
+            c_iv: Some("1 year 2 mons 3 days 04:05:06.789".to_string()),
+            c_uuid: Some(
+                Uuid::parse_str("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11").expect("uuid literal"),
+            ),
+            c_json: Some(json!({"a": [1, 2.5, {"b": null}], "s": "x", "t": true})),
+        },
+        TypesRow {
+            id: 2,
+            c_small: Some(i16::MIN),
+            c_int: Some(i32::MAX),
+            c_big: Some(i64::MIN),
+            c_real: Some(-3.4e38),
+            c_double: Some(1.0e300),
+            c_num: Some(Decimal::new(-999_999_999_999, 3)), // -999999999.999, the column's limit
+            c_text: Some(String::new()),
+            c_vc: Some("ten chars!".to_string()),
+            c_ch: Some("fives".to_string()),
+            c_bool: Some(false),
+            c_bytes: Some(Vec::new()),
+            c_date: NaiveDate::from_ymd_opt(1999, 12, 31),
+            c_ts: Some(ts("1970-01-01 00:00:00.000001")),
+            c_tstz: Some(
+                Utc.with_ymd_and_hms(1969, 7, 20, 20, 17, 40)
+                    .single()
+                    .expect("valid instant"),
+            ),
+            c_iv: Some("-00:00:01".to_string()),
+            c_uuid: Some(Uuid::nil()),
+            c_json: Some(json!([])),
+        },
+        TypesRow {
+            id: 3,
+            c_small: Some(i16::MAX),
+            c_int: Some(i32::MIN),
+            c_big: Some(i64::MAX),
+            c_real: Some(0.0),
+            c_double: Some(0.1 + 0.2),
+            c_num: Some(Decimal::new(5, 1)), // 0.5, stored as 0.500
+            c_text: Some("line\nbreak\ttab".to_string()),
+            c_vc: Some("".to_string()),
+            c_ch: Some("x    ".to_string()),
+            c_bool: Some(true),
+            c_bytes: Some((0..=255).collect()),
+            c_date: NaiveDate::from_ymd_opt(2000, 1, 1),
+            c_ts: Some(ts("2038-01-19 03:14:08.000000")),
+            c_tstz: Some(
+                Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+                    .single()
+                    .expect("valid instant"),
+            ),
+            c_iv: Some("00:00:00".to_string()),
+            c_uuid: Some(
+                Uuid::parse_str("ffffffff-ffff-ffff-ffff-ffffffffffff").expect("uuid literal"),
+            ),
+            c_json: Some(json!("just a string")),
+        },
+        TypesRow::nulls(4),
+    ]
+}
+
+/// Every type goes in as a binary parameter and comes back (binary results)
+/// unchanged, from the node that wrote it and from the two others; NULLs
+/// too. Text renderings are checked where they are part of the contract.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn binary_parameters_of_every_type_round_trip() {
+    let cluster = cluster().await;
+    let c1 = connect(&cluster.spec(1).sql).await;
+    exec(&c1, CREATE_TYPES).await;
+    let insert = timed("prepare insert", c1.prepare(INSERT_TYPES))
+        .await
+        .expect("prepare INSERT into drv_types");
+    let rows = sample_rows();
+    for r in &rows {
+        let n = timed("insert", c1.execute(&insert, &r.params()))
+            .await
+            .unwrap_or_else(|e| panic!("insert row {}: {e:?}", r.id));
+        assert_eq!(n, 1, "rows inserted for id {}", r.id);
+    }
+
+    let select_one = format!("SELECT {TYPES_COLUMNS} FROM drv_types WHERE id = $1");
+    let select_all = format!("SELECT {TYPES_COLUMNS} FROM drv_types ORDER BY id");
+    for id in cluster.ids() {
+        let client = if id == 1 {
+            None
+        } else {
+            Some(connect(&cluster.spec(id).sql).await)
+        };
+        let client = client.as_ref().unwrap_or(&c1);
+        let stmt = timed("prepare select", client.prepare(&select_one))
+            .await
+            .expect("prepare SELECT by id");
+        for r in &rows {
+            let row = timed("select", client.query_one(&stmt, &[&r.id]))
+                .await
+                .unwrap_or_else(|e| panic!("node {id}: select id {}: {e:?}", r.id));
+            assert_eq!(
+                TypesRow::from_row(&row),
+                *r,
+                "node {id}: row {} read back",
+                r.id
+            );
+        }
+        let all: Vec<TypesRow> = timed("select all", client.query(&select_all, &[]))
+            .await
+            .unwrap_or_else(|e| panic!("node {id}: select all: {e:?}"))
+            .iter()
+            .map(TypesRow::from_row)
+            .collect();
+        assert_eq!(all, rows, "node {id}: every row, in id order");
+    }
+
+    // Binary parameters in WHERE clauses, one type at a time.
+    let lookups: [(&str, &(dyn ToSql + Sync), i32); 15] = [
+        ("c_small = $1", &rows[1].c_small, 2),
+        ("c_int = $1", &rows[0].c_int, 1),
+        ("c_big = $1", &rows[2].c_big, 3),
+        ("c_real = $1", &rows[0].c_real, 1),
+        ("c_double = $1", &rows[1].c_double, 2),
+        ("c_num = $1", &rows[0].c_num, 1),
+        ("c_text = $1", &rows[0].c_text, 1),
+        ("c_vc = $1", &rows[1].c_vc, 2),
+        ("c_bool = $1 AND id < 2", &rows[0].c_bool, 1),
+        ("c_bytes = $1", &rows[0].c_bytes, 1),
+        ("c_date = $1", &rows[1].c_date, 2),
+        ("c_ts = $1", &rows[2].c_ts, 3),
+        ("c_tstz = $1", &rows[0].c_tstz, 1),
+        ("c_uuid = $1", &rows[2].c_uuid, 3),
+        ("c_json = $1", &rows[0].c_json, 1),
+    ];
+    for (cond, param, want) in lookups {
+        let sql = format!("SELECT id FROM drv_types WHERE {cond}");
+        let got: Vec<i32> = timed(&sql, c1.query(sql.as_str(), &[param]))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(got, vec![want], "{sql}");
+    }
+    // IS NULL through a NULL parameter.
+    let none: Option<i32> = None;
+    let row = timed(
+        "null param",
+        c1.query_one(
+            "SELECT $1::int4 IS NULL, count(*) FROM drv_types WHERE c_int IS NULL",
+            &[&none],
+        ),
+    )
+    .await
+    .expect("NULL parameter");
+    assert!(row.get::<_, bool>(0), "a NULL parameter is NULL");
+    assert_eq!(row.get::<_, i64>(1), 1, "one row with NULL c_int");
+
+    // Text renderings a client would see (simple protocol: text results).
+    exec(&c1, "SET TimeZone = 'UTC'").await;
+    let text_rows = timed(
+        "text rendering",
+        c1.simple_query(
+            "SELECT c_num::text, c_ch::text, octet_length(c_ch), c_ts::text, c_tstz::text, \
+             c_iv::text, c_real::text, c_bytes::text FROM drv_types WHERE id = 1",
+        ),
+    )
+    .await
+    .expect("text renderings");
+    let row = text_rows
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
+            _ => None,
+        })
+        .expect("one text row");
+    let got: Vec<Option<&str>> = (0..8).map(|i| row.get(i)).collect();
+    assert_eq!(
+        got,
+        vec![
+            Some("123456.789"),
+            Some("ab"),
+            Some("5"),
+            Some("2024-01-02 03:04:05.123456"),
+            Some("2024-06-01 12:30:00+00"),
+            Some("1 year 2 mons 3 days 04:05:06.789"),
+            Some("1.25"),
+            Some("\\x0001025c27ff"),
+        ],
+        "text renderings of row 1"
+    );
+    // Numeric keeps the column's scale: 0.5 is stored as 0.500.
+    let row = timed(
+        "numeric scale",
+        c1.query_one("SELECT c_num::text FROM drv_types WHERE id = 3", &[]),
+    )
+    .await
+    .expect("numeric scale");
+    assert_eq!(
+        row.get::<_, &str>(0),
+        "0.500",
+        "numeric(12,3) pads the scale"
+    );
+
+    // Values the column types reject.
+    let mut bad = rows[0].clone();
+    bad.id = 10;
+    bad.c_vc = Some("eleven chars".to_string());
+    assert_sqlstate(
+        "varchar(10) overflow",
+        timed("insert", c1.execute(&insert, &bad.params())).await,
+        &SqlState::STRING_DATA_RIGHT_TRUNCATION,
+    );
+    assert_usable(&c1, "a too long varchar").await;
+    let mut bad = rows[0].clone();
+    bad.id = 11;
+    bad.c_num = Some(Decimal::new(1_000_000_000, 0));
+    assert_sqlstate(
+        "numeric(12,3) overflow",
+        timed("insert", c1.execute(&insert, &bad.params())).await,
+        &SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+    );
+    assert_usable(&c1, "a numeric overflow").await;
+
+    exec(&c1, "DROP TABLE drv_types").await;
+    cluster.assert_no_panics();
+}
+
+/// A portal fetched `max_rows` at a time returns every row exactly once, in
+/// order, inside an explicit transaction; commits and rollbacks through
+/// `Client::transaction` behave, as seen from another node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn portal_paging_and_transactions() {
+    let cluster = cluster().await;
+    let mut c1 = connect(&cluster.spec(1).sql).await;
+    let c2 = connect(&cluster.spec(2).sql).await;
+    exec(
+        &c1,
+        "CREATE TABLE drv_pages (id int PRIMARY KEY, v text NOT NULL)",
+    )
+    .await;
+    let insert = timed(
+        "prepare",
+        c1.prepare("INSERT INTO drv_pages VALUES ($1, $2)"),
+    )
+    .await
+    .expect("prepare insert");
+    {
+        let tx = timed("begin", c1.transaction()).await.expect("begin");
+        for i in 1..=50i32 {
+            let v = format!("row {i}");
+            timed("insert", tx.execute(&insert, &[&i, &v]))
+                .await
+                .unwrap_or_else(|e| panic!("insert {i}: {e:?}"));
+        }
+        // Not visible elsewhere before the commit.
+        let n: i64 = timed("count", c2.query_one("SELECT count(*) FROM drv_pages", &[]))
+            .await
+            .expect("count from node 2 before commit")
+            .get(0);
+        assert_eq!(n, 0, "uncommitted rows visible from node 2");
+        timed("commit", tx.commit()).await.expect("commit");
+    }
+    let n: i64 = timed("count", c2.query_one("SELECT count(*) FROM drv_pages", &[]))
+        .await
+        .expect("count from node 2 after commit")
+        .get(0);
+    assert_eq!(n, 50, "committed rows visible from node 2");
+
+    // Paging: 7 rows at a time over ids > 3 (47 rows: 6 pages of 7, one of 5).
+    {
+        let tx = timed("begin", c1.transaction()).await.expect("begin");
+        let stmt = timed(
+            "prepare",
+            tx.prepare("SELECT id, v FROM drv_pages WHERE id > $1 ORDER BY id"),
+        )
+        .await
+        .expect("prepare paging query");
+        let portal = timed("bind", tx.bind(&stmt, &[&3i32]))
+            .await
+            .expect("bind portal");
+        let mut sizes = Vec::new();
+        let mut ids = Vec::new();
+        loop {
+            let page = timed("query_portal", tx.query_portal(&portal, 7))
+                .await
+                .expect("fetch a page from the portal");
+            if page.is_empty() {
+                break;
+            }
+            sizes.push(page.len());
+            for r in &page {
+                let id: i32 = r.get(0);
+                assert_eq!(r.get::<_, String>(1), format!("row {id}"));
+                ids.push(id);
+            }
+            assert!(sizes.len() <= 10, "the portal never ends: pages {sizes:?}");
+        }
+        assert_eq!(sizes, vec![7, 7, 7, 7, 7, 7, 5], "page sizes");
+        assert_eq!(
+            ids,
+            (4..=50).collect::<Vec<_>>(),
+            "every row once, in order"
+        );
+        timed("commit", tx.commit())
+            .await
+            .expect("commit read-only transaction");
+    }
+
+    // A rolled back transaction leaves nothing behind (explicit rollback and drop).
+    {
+        let tx = timed("begin", c1.transaction()).await.expect("begin");
+        timed(
+            "delete",
+            tx.execute("DELETE FROM drv_pages WHERE id <= 10", &[]),
+        )
+        .await
+        .expect("delete in transaction");
+        timed(
+            "update",
+            tx.execute("UPDATE drv_pages SET v = 'changed'", &[]),
+        )
+        .await
+        .expect("update in transaction");
+        timed("rollback", tx.rollback()).await.expect("rollback");
+    }
+    {
+        let tx = timed("begin", c1.transaction()).await.expect("begin");
+        timed("delete", tx.execute("DELETE FROM drv_pages", &[]))
+            .await
+            .expect("delete in transaction");
+        // Dropped without commit: tokio-postgres rolls back.
+    }
+    let row = timed(
+        "check",
+        c2.query_one(
+            "SELECT count(*), sum(CASE WHEN v = 'changed' THEN 1 ELSE 0 END) FROM drv_pages",
+            &[],
+        ),
+    )
+    .await
+    .expect("count after rollbacks");
+    assert_eq!(
+        (row.get::<_, i64>(0), row.get::<_, i64>(1)),
+        (50, 0),
+        "rollbacks undo everything"
+    );
+
+    // An error inside a transaction aborts it (25P02) until rollback.
+    {
+        let tx = timed("begin", c1.transaction()).await.expect("begin");
+        timed("insert", tx.execute(&insert, &[&100i32, &"new"]))
+            .await
+            .expect("insert 100");
+        assert_sqlstate(
+            "duplicate in transaction",
+            timed("insert", tx.execute(&insert, &[&1i32, &"dup"])).await,
+            &SqlState::UNIQUE_VIOLATION,
+        );
+        assert_sqlstate(
+            "statement after the error",
+            timed("select", tx.query("SELECT 1", &[])).await,
+            &SqlState::IN_FAILED_SQL_TRANSACTION,
+        );
+        timed("rollback", tx.rollback())
+            .await
+            .expect("rollback of a failed transaction");
+    }
+    assert_usable(&c1, "a failed transaction").await;
+    let n: i64 = timed(
+        "count",
+        c2.query_one("SELECT count(*) FROM drv_pages WHERE id = 100", &[]),
+    )
+    .await
+    .expect("count id 100")
+    .get(0);
+    assert_eq!(n, 0, "the failed transaction's insert is gone");
+
+    exec(&c1, "DROP TABLE drv_pages").await;
+    cluster.assert_no_panics();
+}
+
+/// Errors arrive with PostgreSQL's SQLSTATEs through both protocols, and the
+/// connection stays usable after each; conflicting serializable transactions
+/// fail one side with 40001.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn errors_carry_sqlstates_and_leave_the_connection_usable() {
+    let cluster = cluster().await;
+    let c = connect(&cluster.spec(1).sql).await;
+    exec(
+        &c,
+        "CREATE TABLE drv_err (id int PRIMARY KEY, name text NOT NULL, n int)",
+    )
+    .await;
+    exec(&c, "INSERT INTO drv_err VALUES (1, 'one', 10)").await;
+    let insert = timed(
+        "prepare",
+        c.prepare("INSERT INTO drv_err VALUES ($1, $2, $3)"),
+    )
+    .await
+    .expect("prepare insert");
+    let none: Option<&str> = None;
+
+    assert_sqlstate(
+        "duplicate key (extended)",
+        timed("insert", c.execute(&insert, &[&1i32, &"again", &1i32])).await,
+        &SqlState::UNIQUE_VIOLATION,
+    );
+    assert_usable(&c, "23505").await;
+    assert_sqlstate(
+        "duplicate key (simple)",
+        timed(
+            "insert",
+            c.batch_execute("INSERT INTO drv_err VALUES (1, 'again', 1)"),
+        )
+        .await,
+        &SqlState::UNIQUE_VIOLATION,
+    );
+    assert_usable(&c, "23505 (simple)").await;
+    assert_sqlstate(
+        "NULL into NOT NULL",
+        timed("insert", c.execute(&insert, &[&2i32, &none, &1i32])).await,
+        &SqlState::NOT_NULL_VIOLATION,
+    );
+    assert_usable(&c, "23502").await;
+    assert_sqlstate(
+        "bad integer text",
+        timed("select", c.query("SELECT $1::text::int4", &[&"abc"])).await,
+        &SqlState::INVALID_TEXT_REPRESENTATION,
+    );
+    assert_usable(&c, "22P02").await;
+    assert_sqlstate(
+        "bad integer literal (simple)",
+        timed("select", c.simple_query("SELECT 'abc'::int")).await,
+        &SqlState::INVALID_TEXT_REPRESENTATION,
+    );
+    assert_usable(&c, "22P02 (simple)").await;
+    assert_sqlstate(
+        "unknown table at prepare",
+        timed(
+            "prepare",
+            c.prepare("SELECT * FROM drv_nosuch WHERE id = $1"),
+        )
+        .await,
+        &SqlState::UNDEFINED_TABLE,
+    );
+    assert_usable(&c, "42P01").await;
+    assert_sqlstate(
+        "unknown column at prepare",
+        timed("prepare", c.prepare("SELECT nosuch FROM drv_err")).await,
+        &SqlState::UNDEFINED_COLUMN,
+    );
+    assert_usable(&c, "42703").await;
+    assert_sqlstate(
+        "syntax error at prepare",
+        timed("prepare", c.prepare("SELEC 1")).await,
+        &SqlState::SYNTAX_ERROR,
+    );
+    assert_usable(&c, "42601").await;
+    assert_sqlstate(
+        "syntax error (simple)",
+        timed("batch", c.batch_execute("SELECT * FROM")).await,
+        &SqlState::SYNTAX_ERROR,
+    );
+    assert_usable(&c, "42601 (simple)").await;
+    assert_sqlstate(
+        "division by a zero parameter",
+        timed("select", c.query("SELECT n / $1 FROM drv_err", &[&0i32])).await,
+        &SqlState::DIVISION_BY_ZERO,
+    );
+    assert_usable(&c, "22012").await;
+    assert_sqlstate(
+        "division by zero (simple)",
+        timed("select", c.simple_query("SELECT 1 / 0")).await,
+        &SqlState::DIVISION_BY_ZERO,
+    );
+    assert_usable(&c, "22012 (simple)").await;
+    // A statement prepared before the errors still works.
+    timed("insert", c.execute(&insert, &[&2i32, &"two", &20i32]))
+        .await
+        .expect("insert after the errors");
+    let n: i64 = timed("count", c.query_one("SELECT count(*) FROM drv_err", &[]))
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(n, 2, "only the valid inserts took effect");
+
+    serialization_failure(&cluster).await;
+
+    exec(&c, "DROP TABLE drv_err").await;
+    cluster.assert_no_panics();
+}
+
+/// Two SERIALIZABLE transactions on different nodes read the same row and
+/// both update it: at most one may commit, the other fails with 40001 (at its
+/// UPDATE or its COMMIT), and no update is lost.
+async fn serialization_failure(cluster: &Cluster) {
+    let mut a = connect(&cluster.spec(1).sql).await;
+    let mut b = connect(&cluster.spec(2).sql).await;
+    exec(
+        &a,
+        "CREATE TABLE drv_counter (id int PRIMARY KEY, v int NOT NULL)",
+    )
+    .await;
+    exec(&a, "INSERT INTO drv_counter VALUES (1, 0)").await;
+
+    let ta = timed(
+        "begin a",
+        a.build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::Serializable)
+            .start(),
+    )
+    .await
+    .expect("begin a");
+    let tb = timed(
+        "begin b",
+        b.build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::Serializable)
+            .start(),
+    )
+    .await
+    .expect("begin b");
+    let read = "SELECT v FROM drv_counter WHERE id = 1";
+    let va: i32 = timed("read a", ta.query_one(read, &[]))
+        .await
+        .expect("read in a")
+        .get(0);
+    let vb: i32 = timed("read b", tb.query_one(read, &[]))
+        .await
+        .expect("read in b")
+        .get(0);
+    assert_eq!((va, vb), (0, 0), "both transactions read the initial value");
+
+    let write = "UPDATE drv_counter SET v = $1 WHERE id = 1";
+    let a_update = timed("update a", ta.execute(write, &[&(va + 1)])).await;
+    // b's UPDATE may wait for a (row lock) until a ends: run it concurrently
+    // with a's commit.
+    let b_task = async {
+        match timed("update b", tb.execute(write, &[&(vb + 1)])).await {
+            Ok(_) => timed("commit b", tb.commit())
+                .await
+                .map_err(|e| ("commit b", e)),
+            Err(e) => Err(("update b", e)),
+        }
+    };
+    let a_task = async {
+        // Give b's UPDATE a moment to reach the server first.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        match a_update {
+            Ok(_) => timed("commit a", ta.commit())
+                .await
+                .map_err(|e| ("commit a", e)),
+            Err(e) => Err(("update a", e)),
+        }
+    };
+    let (ra, rb) = tokio::join!(a_task, b_task);
+    let committed = [ra.is_ok(), rb.is_ok()].iter().filter(|ok| **ok).count();
+    let errors: Vec<(&str, tokio_postgres::Error)> =
+        [ra.err(), rb.err()].into_iter().flatten().collect();
+    for (step, e) in &errors {
+        assert_eq!(
+            e.code().map(SqlState::code),
+            Some(SqlState::T_R_SERIALIZATION_FAILURE.code()),
+            "{step} failed with something other than 40001: {e:?}"
+        );
+    }
+    assert_eq!(
+        committed, 1,
+        "exactly one of two conflicting transactions commits; errors: {errors:?}"
+    );
+    let v: i32 = timed("final", a.query_one(read, &[]))
+        .await
+        .expect("final read")
+        .get(0);
+    assert_eq!(v, 1, "the committed increment is there and nothing else");
+    assert_usable(&a, "a serialization conflict").await;
+    assert_usable(&b, "a serialization conflict").await;
+    // Both connections can run further transactions.
+    let t = timed("begin", b.transaction())
+        .await
+        .expect("begin after 40001");
+    timed("update", t.execute(write, &[&5i32]))
+        .await
+        .expect("update after 40001");
+    timed("commit", t.commit())
+        .await
+        .expect("commit after 40001");
+    drop(a.transaction().await.expect("begin on a"));
+    exec(&a, "DROP TABLE drv_counter").await;
+}
