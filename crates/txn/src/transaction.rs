@@ -46,6 +46,12 @@ pub enum CrashPoint {
     DuringRollback,
 }
 
+/// The most mutations (or keys) one prewrite, commit or rollback request to a
+/// range carries. A large transaction (a bulk COPY) is cut into requests of
+/// this size, so that no single Raft entry grows to megabytes and stalls
+/// replication, heartbeats and elections behind it.
+pub const WRITE_BATCH: usize = 2048;
+
 /// How many reads of one [`Transaction::get_batch`] are in flight at once.
 const GET_BATCH_CONCURRENCY: usize = 32;
 
@@ -382,7 +388,7 @@ impl Transaction {
             })
             .collect();
         let one_phase = match self.single_range(&mutations).await? {
-            Some(desc) if crash.is_none() => self.commit_one_phase(&desc, &mutations).await,
+            Some(desc) if crash.is_none() && mutations.len() <= WRITE_BATCH => self.commit_one_phase(&desc, &mutations).await,
             _ => Ok(None),
         };
         let result = match one_phase {
@@ -590,6 +596,14 @@ impl Transaction {
     /// Prewrites `mutations` (all ranges in parallel), waiting out or
     /// clearing locks in the way for a bounded time.
     async fn prewrite(&self, mutations: &[Mutation], primary: &[u8]) -> Result<(), TxnError> {
+        for chunk in mutations.chunks(WRITE_BATCH) {
+            self.prewrite_batch(chunk, primary).await?;
+        }
+        Ok(())
+    }
+
+    /// One bounded batch of [`Self::prewrite`].
+    async fn prewrite_batch(&self, mutations: &[Mutation], primary: &[u8]) -> Result<(), TxnError> {
         let kv = &self.client.kv;
         let started = Instant::now();
         let mut backoff = Duration::from_millis(5);
@@ -625,14 +639,16 @@ impl Transaction {
     /// Removes this transaction's locks from `keys` (idempotent).
     async fn rollback_keys(&self, keys: Vec<Vec<u8>>) -> Result<(), TxnError> {
         let start_ts = self.start_ts;
-        self.client
-            .kv
-            .route_grouped(
-                keys,
-                |k: &Vec<u8>| k.as_slice(),
-                |_, ks| RangeRequest::Txn(TxnCommand::Rollback { keys: ks, start_ts }),
-            )
-            .await?;
+        for chunk in keys.chunks(WRITE_BATCH) {
+            self.client
+                .kv
+                .route_grouped(
+                    chunk.to_vec(),
+                    |k: &Vec<u8>| k.as_slice(),
+                    |_, ks| RangeRequest::Txn(TxnCommand::Rollback { keys: ks, start_ts }),
+                )
+                .await?;
+        }
         Ok(())
     }
 
@@ -711,21 +727,23 @@ impl Transaction {
         let secondaries: Vec<Vec<u8>> = all_keys.into_iter().filter(|k| *k != primary).collect();
         if !secondaries.is_empty() {
             tokio::spawn(async move {
-                let r = kv
-                    .route_grouped(
-                        secondaries,
-                        |k: &Vec<u8>| k.as_slice(),
-                        |_, ks| {
-                            RangeRequest::Txn(TxnCommand::Commit {
-                                keys: ks,
-                                start_ts,
-                                commit_ts,
-                            })
-                        },
-                    )
-                    .await;
-                if let Err(e) = r {
-                    tracing::debug!("committing secondaries of {start_ts}: {e}");
+                for chunk in secondaries.chunks(WRITE_BATCH) {
+                    let r = kv
+                        .route_grouped(
+                            chunk.to_vec(),
+                            |k: &Vec<u8>| k.as_slice(),
+                            |_, ks| {
+                                RangeRequest::Txn(TxnCommand::Commit {
+                                    keys: ks,
+                                    start_ts,
+                                    commit_ts,
+                                })
+                            },
+                        )
+                        .await;
+                    if let Err(e) = r {
+                        tracing::debug!("committing secondaries of {start_ts}: {e}");
+                    }
                 }
             });
         }

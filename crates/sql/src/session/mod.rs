@@ -40,9 +40,43 @@ pub fn version_string() -> String {
 /// serialization conflict before the client sees 40001.
 const AUTOCOMMIT_RETRIES: usize = 10;
 
+/// sqlparser reads COPY's boolean options only as TRUE/FALSE, while
+/// PostgreSQL (and pgbench's `copy ... with (freeze on)`) also writes ON/OFF:
+/// spell those the way the parser accepts. Only a COPY whose option list
+/// fails to parse is touched.
+fn normalize_copy_options(sql: &str) -> Option<String> {
+    let trimmed = sql.trim_start();
+    if trimmed.len() < 4 || !trimmed[..4].eq_ignore_ascii_case("copy") {
+        return None;
+    }
+    let open = sql.rfind('(')?;
+    let (head, options) = sql.split_at(open);
+    let fixed: String = options
+        .split(',')
+        .map(|part| {
+            let lower = part.to_ascii_lowercase();
+            let t = lower.trim_end_matches([')', ' ', ';', '\n']);
+            if t.ends_with(" on") || t.ends_with(" off") {
+                let cut = part.to_ascii_lowercase().rfind(if t.ends_with(" on") { " on" } else { " off" }).unwrap_or(part.len());
+                let value = if t.ends_with(" on") { " true" } else { " false" };
+                format!("{}{}{}", &part[..cut], value, &part[cut + if t.ends_with(" on") { 3 } else { 4 }..])
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    Some(format!("{head}{fixed}"))
+}
+
 /// Parses SQL with the PostgreSQL dialect; errors are 42601.
 pub fn parse(sql: &str) -> Result<Vec<Statement>, SqlError> {
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
+    let first = Parser::parse_sql(&PostgreSqlDialect {}, sql);
+    let result = match (first, normalize_copy_options(sql)) {
+        (Err(e), Some(fixed)) => Parser::parse_sql(&PostgreSqlDialect {}, &fixed).map_err(|_| e),
+        (r, _) => r,
+    };
+    result.map_err(|e| {
         let msg = e.to_string();
         let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
         SqlError::syntax(format!("syntax error: {msg}"))
@@ -771,5 +805,23 @@ impl Session {
         }
         let written = dml::insert_rows(&table, full_rows, &checks, &dml::OnConflict::Error, &mut cx).await?;
         Ok(written.len() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_options_spelled_on_off_parse() {
+        assert!(parse("copy pgbench_accounts from stdin with (freeze on)").is_ok());
+        assert!(parse("COPY t FROM STDIN WITH (FORMAT csv, HEADER off)").is_ok());
+        assert_eq!(parse("copy t from stdin with (bogus on)").map(|_| ()).map_err(|e| e.code), Err(SqlState::SYNTAX_ERROR));
+    }
+
+    #[test]
+    fn syntax_errors_are_42601() {
+        let e = parse("SELEC 1").expect_err("bad SQL");
+        assert_eq!(e.code, SqlState::SYNTAX_ERROR);
     }
 }
