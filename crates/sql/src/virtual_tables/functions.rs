@@ -269,6 +269,25 @@ pub fn bind(
         "pg_relation_is_publishable" | "pg_is_in_recovery" | "pg_is_other_temp_schema" => {
             return constant(Value::Bool(false), DataType::Bool)
         }
+        "obj_description" if args.len() == 2 => {
+            let key = vec![
+                Value::Oid(super::tables::PUBLIC_OID),
+                Value::Text("pg_namespace".into()),
+            ];
+            let table = vec![(key, Value::Text("standard public schema".into()))];
+            let mut exprs = exprs;
+            exprs[1] = binder.coerce(
+                exprs[1].clone(),
+                &arg_type(1),
+                &DataType::Text,
+                CastContext::Implicit,
+            )?;
+            catalog_call(
+                lookup("obj_description", table, Some(Value::Null)),
+                exprs,
+                DataType::Text,
+            )
+        }
         "obj_description"
         | "col_description"
         | "shobj_description"
