@@ -65,7 +65,9 @@ impl HostConfig {
             snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(self.snapshot_every_logs),
             max_in_snapshot_log_to_keep: self.logs_to_keep_after_snapshot,
             purge_batch_size: 256,
-            max_payload_entries: 512,
+            // Entries can be large (a transaction's batch of up to 512
+            // mutations): bound what one AppendEntries carries.
+            max_payload_entries: 64,
             ..Default::default()
         };
         Ok(Arc::new(

@@ -19,6 +19,7 @@ use rangedb_rpc::{raft_kind, ConnPool, RaftMessage};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Creates per-peer clients for one range.
 pub struct RangeNetworkFactory {
@@ -76,6 +77,12 @@ impl RangeNetwork {
         E: DeserializeOwned + std::error::Error,
     {
         let payload = bincode::serialize(req).map_err(|e| SendError::Codec(e.to_string()))?;
+        // openraft's deadline is the heartbeat interval, sized for empty
+        // heartbeats. A payload carrying entries (a bulk write) needs time to
+        // cross the wire and be fsynced: allow it about 10 ms per 100 KiB on
+        // top, so big appends do not time out, back off and cost elections.
+        let ttl =
+            option.hard_ttl() + Duration::from_millis((payload.len() / (100 * 1024)) as u64 * 10);
         let mut client = self
             .pool
             .client(&self.addr)
@@ -86,7 +93,7 @@ impl RangeNetwork {
             payload,
         };
         let call = client.raft(msg);
-        let reply = match tokio::time::timeout(option.hard_ttl(), call).await {
+        let reply = match tokio::time::timeout(ttl, call).await {
             Ok(Ok(r)) => r.into_inner(),
             Ok(Err(status)) => {
                 metrics::counter!("rangedb_rpc_errors_total", "kind" => "raft").increment(1);
@@ -99,10 +106,7 @@ impl RangeNetwork {
             Err(_) => {
                 metrics::counter!("rangedb_rpc_errors_total", "kind" => "raft_timeout")
                     .increment(1);
-                return Err(SendError::Unreachable(format!(
-                    "timed out after {:?}",
-                    option.hard_ttl()
-                )));
+                return Err(SendError::Unreachable(format!("timed out after {:?}", ttl)));
             }
         };
         bincode::deserialize(&reply.data).map_err(|e| SendError::Codec(e.to_string()))

@@ -8,7 +8,9 @@ use rangedb_sqltypes::cast::CastContext;
 use rangedb_sqltypes::{DataType, SqlError, SqlState, Value};
 use sqlparser::ast::{self, ColumnOption, TableConstraint};
 
-use crate::catalog::{store, CheckDesc, ColumnDesc, Descriptor, IndexDesc, SequenceDesc, TableDesc};
+use crate::catalog::{
+    store, CheckDesc, ColumnDesc, Descriptor, IndexDesc, SequenceDesc, TableDesc,
+};
 use crate::error::txn_error;
 use crate::exec::ExecCtx;
 use crate::keys::{index_prefix, prefix_end, table_prefix, PRIMARY_INDEX_ID};
@@ -22,41 +24,68 @@ use crate::rows::{decode_table_row, encode_table_row, index_entry, row_key};
 pub const ROWID_COLUMN: &str = "rowid";
 
 fn relation_exists(name: &str) -> SqlError {
-    SqlError::new(SqlState::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"))
+    SqlError::new(
+        SqlState::DUPLICATE_TABLE,
+        format!("relation \"{name}\" already exists"),
+    )
 }
 
 fn public_name(name: &ast::ObjectName) -> Result<String, SqlError> {
     let (schema, n) = object_name(name)?;
     match schema.as_deref() {
         None | Some("public") => Ok(n),
-        Some(s) => Err(SqlError::new(SqlState::INVALID_SCHEMA_NAME, format!("schema \"{s}\" does not exist"))),
+        Some(s) => Err(SqlError::new(
+            SqlState::INVALID_SCHEMA_NAME,
+            format!("schema \"{s}\" does not exist"),
+        )),
     }
 }
 
-fn index_columns(table: &TableDesc, cols: &[ast::IndexColumn]) -> Result<(Vec<u32>, Vec<bool>), SqlError> {
+fn index_columns(
+    table: &TableDesc,
+    cols: &[ast::IndexColumn],
+) -> Result<(Vec<u32>, Vec<bool>), SqlError> {
     let mut ids = Vec::new();
     let mut desc = Vec::new();
     for c in cols {
         let name = match &c.column.expr {
             ast::Expr::Identifier(id) => ident_name(id),
-            other => return Err(SqlError::unsupported(format!("index on expression {other} is not supported"))),
+            other => {
+                return Err(SqlError::unsupported(format!(
+                    "index on expression {other} is not supported"
+                )))
+            }
         };
         let col = table.column(&name).ok_or_else(|| {
-            SqlError::new(SqlState::UNDEFINED_COLUMN, format!("column \"{name}\" named in key does not exist"))
+            SqlError::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column \"{name}\" named in key does not exist"),
+            )
         })?;
         ids.push(col.id);
-        desc.push(matches!(c.column.options.sort, Some(ast::OrderBySort::Desc)));
+        desc.push(matches!(
+            c.column.options.sort,
+            Some(ast::OrderBySort::Desc)
+        ));
     }
     Ok((ids, desc))
 }
 
 fn column_names(table: &TableDesc, ids: &[u32]) -> Vec<String> {
-    ids.iter().filter_map(|id| table.position_of(*id)).map(|p| table.columns[p].name.clone()).collect()
+    ids.iter()
+        .filter_map(|id| table.position_of(*id))
+        .map(|p| table.columns[p].name.clone())
+        .collect()
 }
 
 /// Validates a DEFAULT or CHECK expression by binding it, and returns its
 /// SQL text.
-fn validated_expr(binder: &mut Binder<'_>, e: &ast::Expr, scope: &Scope, ty: Option<&DataType>) -> Result<String, SqlError> {
+fn validated_expr(
+    binder: &mut Binder<'_>,
+    e: &ast::Expr,
+    scope: &Scope,
+    ty: Option<&DataType>,
+) -> Result<String, SqlError> {
     let (x, t) = binder.bind_expr(e, scope)?;
     if let Some(ty) = ty {
         binder.coerce(x, &t, ty, CastContext::Assignment)?;
@@ -71,7 +100,11 @@ fn validated_expr(binder: &mut Binder<'_>, e: &ast::Expr, scope: &Scope, ty: Opt
 }
 
 /// CREATE TABLE.
-pub async fn create_table(binder: &mut Binder<'_>, ct: &ast::CreateTable, cx: &mut ExecCtx<'_>) -> Result<String, SqlError> {
+pub async fn create_table(
+    binder: &mut Binder<'_>,
+    ct: &ast::CreateTable,
+    cx: &mut ExecCtx<'_>,
+) -> Result<String, SqlError> {
     let name = public_name(&ct.name)?;
     if ct.query.is_some() {
         return Err(SqlError::unsupported("CREATE TABLE AS is not supported"));
@@ -102,7 +135,10 @@ pub async fn create_table(binder: &mut Binder<'_>, ct: &ast::CreateTable, cx: &m
     for c in &ct.columns {
         let cname = ident_name(&c.name);
         if table.column(&cname).is_some() {
-            return Err(SqlError::new(SqlState::DUPLICATE_COLUMN, format!("column \"{cname}\" specified more than once")));
+            return Err(SqlError::new(
+                SqlState::DUPLICATE_COLUMN,
+                format!("column \"{cname}\" specified more than once"),
+            ));
         }
         let serial = serial_type(&c.data_type);
         let ty = match &serial {
@@ -111,7 +147,15 @@ pub async fn create_table(binder: &mut Binder<'_>, ct: &ast::CreateTable, cx: &m
         };
         let col_id = table.next_column_id;
         table.next_column_id += 1;
-        let mut col = ColumnDesc { id: col_id, name: cname.clone(), ty: ty.clone(), nullable: true, default: None, hidden: false, missing: None };
+        let mut col = ColumnDesc {
+            id: col_id,
+            name: cname.clone(),
+            ty: ty.clone(),
+            nullable: true,
+            default: None,
+            hidden: false,
+            missing: None,
+        };
         if serial.is_some() {
             let seq_name = format!("{name}_{cname}_seq");
             let seq_id = store::allocate_id(cx.txn).await?;
@@ -120,7 +164,16 @@ pub async fn create_table(binder: &mut Binder<'_>, ct: &ast::CreateTable, cx: &m
                 DataType::Int4 => i32::MAX as i64,
                 _ => i64::MAX,
             };
-            sequences.push(SequenceDesc { id: seq_id, name: seq_name.clone(), start: 1, increment: 1, min_value: 1, max_value: max, cycle: false, owned_by: Some((id, col_id)) });
+            sequences.push(SequenceDesc {
+                id: seq_id,
+                name: seq_name.clone(),
+                start: 1,
+                increment: 1,
+                min_value: 1,
+                max_value: max,
+                cycle: false,
+                owned_by: Some((id, col_id)),
+            });
             col.default = Some(format!("nextval('{seq_name}')"));
             col.nullable = false;
         }
@@ -128,18 +181,42 @@ pub async fn create_table(binder: &mut Binder<'_>, ct: &ast::CreateTable, cx: &m
             match &opt.option {
                 ColumnOption::Null => col.nullable = true,
                 ColumnOption::NotNull => col.nullable = false,
-                ColumnOption::Default(e) => col.default = Some(validated_expr(binder, e, &Scope::default(), Some(&ty))?),
+                ColumnOption::Default(e) => {
+                    col.default = Some(validated_expr(binder, e, &Scope::default(), Some(&ty))?)
+                }
                 ColumnOption::PrimaryKey(_) => {
                     if pk.is_some() {
-                        return Err(SqlError::new(SqlState::INVALID_TABLE_DEFINITION, format!("multiple primary keys for table \"{name}\" are not allowed")));
+                        return Err(SqlError::new(
+                            SqlState::INVALID_TABLE_DEFINITION,
+                            format!("multiple primary keys for table \"{name}\" are not allowed"),
+                        ));
                     }
                     pk = Some(vec![col_id]);
                     col.nullable = false;
                 }
-                ColumnOption::Unique(u) => uniques.push((u.name.as_ref().map(ident_name).or(opt.name.as_ref().map(ident_name)), vec![col_id])),
-                ColumnOption::Check(chk) => checks.push((chk.name.as_ref().map(ident_name).or(opt.name.as_ref().map(ident_name)), (*chk.expr).clone(), Some(cname.clone()))),
-                ColumnOption::ForeignKey(_) => return Err(SqlError::unsupported("foreign keys are not supported")),
-                other => return Err(SqlError::unsupported(format!("column option {other} is not supported"))),
+                ColumnOption::Unique(u) => uniques.push((
+                    u.name
+                        .as_ref()
+                        .map(ident_name)
+                        .or(opt.name.as_ref().map(ident_name)),
+                    vec![col_id],
+                )),
+                ColumnOption::Check(chk) => checks.push((
+                    chk.name
+                        .as_ref()
+                        .map(ident_name)
+                        .or(opt.name.as_ref().map(ident_name)),
+                    (*chk.expr).clone(),
+                    Some(cname.clone()),
+                )),
+                ColumnOption::ForeignKey(_) => {
+                    return Err(SqlError::unsupported("foreign keys are not supported"))
+                }
+                other => {
+                    return Err(SqlError::unsupported(format!(
+                        "column option {other} is not supported"
+                    )))
+                }
             }
         }
         table.columns.push(col);
@@ -148,7 +225,10 @@ pub async fn create_table(binder: &mut Binder<'_>, ct: &ast::CreateTable, cx: &m
         match tc {
             TableConstraint::PrimaryKey(p) => {
                 if pk.is_some() {
-                    return Err(SqlError::new(SqlState::INVALID_TABLE_DEFINITION, format!("multiple primary keys for table \"{name}\" are not allowed")));
+                    return Err(SqlError::new(
+                        SqlState::INVALID_TABLE_DEFINITION,
+                        format!("multiple primary keys for table \"{name}\" are not allowed"),
+                    ));
                 }
                 let (ids, _) = index_columns(&table, &p.columns)?;
                 for idc in &ids {
@@ -162,9 +242,17 @@ pub async fn create_table(binder: &mut Binder<'_>, ct: &ast::CreateTable, cx: &m
                 let (ids, _) = index_columns(&table, &u.columns)?;
                 uniques.push((u.name.as_ref().map(ident_name), ids));
             }
-            TableConstraint::Check(c) => checks.push((c.name.as_ref().map(ident_name), (*c.expr).clone(), None)),
-            TableConstraint::ForeignKey(_) => return Err(SqlError::unsupported("foreign keys are not supported")),
-            other => return Err(SqlError::unsupported(format!("constraint {other} is not supported"))),
+            TableConstraint::Check(c) => {
+                checks.push((c.name.as_ref().map(ident_name), (*c.expr).clone(), None))
+            }
+            TableConstraint::ForeignKey(_) => {
+                return Err(SqlError::unsupported("foreign keys are not supported"))
+            }
+            other => {
+                return Err(SqlError::unsupported(format!(
+                    "constraint {other} is not supported"
+                )))
+            }
         }
     }
     match pk {
@@ -176,10 +264,19 @@ pub async fn create_table(binder: &mut Binder<'_>, ct: &ast::CreateTable, cx: &m
         None => add_hidden_key(&mut table),
     }
     for (uname, ids) in uniques {
-        let iname = uname.unwrap_or_else(|| format!("{name}_{}_key", column_names(&table, &ids).join("_")));
+        let iname =
+            uname.unwrap_or_else(|| format!("{name}_{}_key", column_names(&table, &ids).join("_")));
         let oid = store::allocate_id(cx.txn).await?;
         let n = ids.len();
-        table.indexes.push(IndexDesc { id: table.next_index_id, oid, name: iname, columns: ids, descending: vec![false; n], unique: true, constraint: true });
+        table.indexes.push(IndexDesc {
+            id: table.next_index_id,
+            oid,
+            name: iname,
+            columns: ids,
+            descending: vec![false; n],
+            unique: true,
+            constraint: true,
+        });
         table.next_index_id += 1;
     }
     let scope = table_scope(&table);
@@ -189,7 +286,10 @@ pub async fn create_table(binder: &mut Binder<'_>, ct: &ast::CreateTable, cx: &m
             Some(c) => format!("{name}_{c}_check"),
             None => format!("{name}_check"),
         });
-        table.checks.push(CheckDesc { name: cname, expr: text });
+        table.checks.push(CheckDesc {
+            name: cname,
+            expr: text,
+        });
     }
     for s in sequences {
         if binder.catalog.relation_exists(&s.name) {
@@ -204,7 +304,15 @@ pub async fn create_table(binder: &mut Binder<'_>, ct: &ast::CreateTable, cx: &m
 fn add_hidden_key(table: &mut TableDesc) {
     let id = table.next_column_id;
     table.next_column_id += 1;
-    table.columns.push(ColumnDesc { id, name: ROWID_COLUMN.into(), ty: DataType::Int8, nullable: false, default: None, hidden: true, missing: None });
+    table.columns.push(ColumnDesc {
+        id,
+        name: ROWID_COLUMN.into(),
+        ty: DataType::Int8,
+        nullable: false,
+        default: None,
+        hidden: true,
+        missing: None,
+    });
     table.primary_key = vec![id];
     table.primary_key_name = String::new();
     table.primary_key_oid = 0;
@@ -215,7 +323,11 @@ async fn delete_span(prefix: &[u8], cx: &mut ExecCtx<'_>) -> Result<(), SqlError
     let end = prefix_end(prefix);
     let mut cursor = prefix.to_vec();
     loop {
-        let chunk = cx.txn.scan(&cursor, Some(&end), 1024).await.map_err(txn_error)?;
+        let chunk = cx
+            .txn
+            .scan(&cursor, Some(&end), 1024)
+            .await
+            .map_err(txn_error)?;
         for (k, _) in &chunk {
             cx.txn.delete(k).map_err(txn_error)?;
         }
@@ -237,7 +349,11 @@ async fn all_rows(table: &TableDesc, cx: &mut ExecCtx<'_>) -> Result<Vec<Vec<Val
     let mut rows = Vec::new();
     loop {
         cx.check_cancel()?;
-        let chunk = cx.txn.scan(&cursor, Some(&end), 1024).await.map_err(txn_error)?;
+        let chunk = cx
+            .txn
+            .scan(&cursor, Some(&end), 1024)
+            .await
+            .map_err(txn_error)?;
         for (_, v) in &chunk {
             rows.push(decode_table_row(table, v)?);
         }
@@ -252,7 +368,13 @@ async fn all_rows(table: &TableDesc, cx: &mut ExecCtx<'_>) -> Result<Vec<Vec<Val
 }
 
 /// DROP TABLE / INDEX / SEQUENCE.
-pub async fn drop(binder: &mut Binder<'_>, object_type: &ast::ObjectType, names: &[ast::ObjectName], if_exists: bool, cx: &mut ExecCtx<'_>) -> Result<String, SqlError> {
+pub async fn drop(
+    binder: &mut Binder<'_>,
+    object_type: &ast::ObjectType,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+    cx: &mut ExecCtx<'_>,
+) -> Result<String, SqlError> {
     let catalog = binder.catalog;
     match object_type {
         ast::ObjectType::Table => {
@@ -265,9 +387,15 @@ pub async fn drop(binder: &mut Binder<'_>, object_type: &ast::ObjectType, names:
                     return Err(undefined_table(&name));
                 };
                 delete_span(&table_prefix(table.id), cx).await?;
-                for s in catalog.sequences.values().filter(|s| s.owned_by.map(|o| o.0) == Some(table.id)) {
+                for s in catalog
+                    .sequences
+                    .values()
+                    .filter(|s| s.owned_by.map(|o| o.0) == Some(table.id))
+                {
                     store::delete(cx.txn, s.id).await?;
-                    cx.txn.delete(&store::sequence_key(s.id)).map_err(txn_error)?;
+                    cx.txn
+                        .delete(&store::sequence_key(s.id))
+                        .map_err(txn_error)?;
                 }
                 store::delete(cx.txn, table.id).await?;
             }
@@ -280,7 +408,10 @@ pub async fn drop(binder: &mut Binder<'_>, object_type: &ast::ObjectType, names:
                     if if_exists {
                         continue;
                     }
-                    return Err(SqlError::new(SqlState::UNDEFINED_OBJECT, format!("index \"{name}\" does not exist")));
+                    return Err(SqlError::new(
+                        SqlState::UNDEFINED_OBJECT,
+                        format!("index \"{name}\" does not exist"),
+                    ));
                 };
                 if idx.constraint {
                     return Err(SqlError::new(
@@ -305,18 +436,30 @@ pub async fn drop(binder: &mut Binder<'_>, object_type: &ast::ObjectType, names:
                     return Err(undefined_table(&name));
                 };
                 store::delete(cx.txn, seq.id).await?;
-                cx.txn.delete(&store::sequence_key(seq.id)).map_err(txn_error)?;
+                cx.txn
+                    .delete(&store::sequence_key(seq.id))
+                    .map_err(txn_error)?;
             }
             Ok("DROP SEQUENCE".into())
         }
-        other => Err(SqlError::unsupported(format!("DROP {other} is not supported"))),
+        other => Err(SqlError::unsupported(format!(
+            "DROP {other} is not supported"
+        ))),
     }
 }
 
 /// CREATE [UNIQUE] INDEX, backfilled from the existing rows.
-pub async fn create_index(binder: &mut Binder<'_>, ci: &ast::CreateIndex, cx: &mut ExecCtx<'_>) -> Result<String, SqlError> {
+pub async fn create_index(
+    binder: &mut Binder<'_>,
+    ci: &ast::CreateIndex,
+    cx: &mut ExecCtx<'_>,
+) -> Result<String, SqlError> {
     let table_name = public_name(&ci.table_name)?;
-    let table = binder.catalog.table(&table_name).cloned().ok_or_else(|| undefined_table(&table_name))?;
+    let table = binder
+        .catalog
+        .table(&table_name)
+        .cloned()
+        .ok_or_else(|| undefined_table(&table_name))?;
     if ci.predicate.is_some() {
         return Err(SqlError::unsupported("partial indexes are not supported"));
     }
@@ -333,7 +476,15 @@ pub async fn create_index(binder: &mut Binder<'_>, ci: &ast::CreateIndex, cx: &m
     }
     let oid = store::allocate_id(cx.txn).await?;
     let mut t = (*table).clone();
-    let idx = IndexDesc { id: t.next_index_id, oid, name: name.clone(), columns: ids, descending: desc, unique: ci.unique, constraint: false };
+    let idx = IndexDesc {
+        id: t.next_index_id,
+        oid,
+        name: name.clone(),
+        columns: ids,
+        descending: desc,
+        unique: ci.unique,
+        constraint: false,
+    };
     t.next_index_id += 1;
     backfill(&t, &idx, cx).await?;
     t.indexes.push(idx);
@@ -341,7 +492,11 @@ pub async fn create_index(binder: &mut Binder<'_>, ci: &ast::CreateIndex, cx: &m
     Ok("CREATE INDEX".into())
 }
 
-async fn backfill(table: &TableDesc, idx: &IndexDesc, cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
+async fn backfill(
+    table: &TableDesc,
+    idx: &IndexDesc,
+    cx: &mut ExecCtx<'_>,
+) -> Result<(), SqlError> {
     let rows = all_rows(table, cx).await?;
     let mut seen = std::collections::HashSet::new();
     for row in rows {
@@ -353,8 +508,15 @@ async fn backfill(table: &TableDesc, idx: &IndexDesc, cx: &mut ExecCtx<'_>) -> R
                 .filter_map(|id| table.position_of(*id))
                 .map(|p| rangedb_sqltypes::text::format(&row[p], &table.columns[p].ty, cx.eval))
                 .collect();
-            return Err(SqlError::new(SqlState::UNIQUE_VIOLATION, format!("could not create unique index \"{}\"", idx.name))
-                .with_detail(format!("Key ({})=({}) is duplicated.", column_names(table, &idx.columns).join(", "), values.join(", "))));
+            return Err(SqlError::new(
+                SqlState::UNIQUE_VIOLATION,
+                format!("could not create unique index \"{}\"", idx.name),
+            )
+            .with_detail(format!(
+                "Key ({})=({}) is duplicated.",
+                column_names(table, &idx.columns).join(", "),
+                values.join(", ")
+            )));
         }
         cx.txn.put(&key, &suffix).map_err(txn_error)?;
     }
@@ -362,7 +524,13 @@ async fn backfill(table: &TableDesc, idx: &IndexDesc, cx: &mut ExecCtx<'_>) -> R
 }
 
 /// CREATE SEQUENCE.
-pub async fn create_sequence(binder: &mut Binder<'_>, name: &ast::ObjectName, if_not_exists: bool, options: &[ast::SequenceOptions], cx: &mut ExecCtx<'_>) -> Result<String, SqlError> {
+pub async fn create_sequence(
+    binder: &mut Binder<'_>,
+    name: &ast::ObjectName,
+    if_not_exists: bool,
+    options: &[ast::SequenceOptions],
+    cx: &mut ExecCtx<'_>,
+) -> Result<String, SqlError> {
     let name = public_name(name)?;
     if binder.catalog.relation_exists(&name) {
         if if_not_exists {
@@ -378,7 +546,9 @@ pub async fn create_sequence(binder: &mut Binder<'_>, name: &ast::ObjectName, if
     let number = |b: &mut Binder<'_>, e: &ast::Expr| -> Result<i64, SqlError> {
         let (x, t) = b.bind_expr(e, &Scope::default())?;
         let x = b.coerce(x, &t, &DataType::Int8, CastContext::Implicit)?;
-        b.constant_value(&x, &[])?.as_i64().ok_or_else(|| SqlError::syntax("sequence option must be a number"))
+        b.constant_value(&x, &[])?
+            .as_i64()
+            .ok_or_else(|| SqlError::syntax("sequence option must be a number"))
     };
     for o in options {
         match o {
@@ -391,22 +561,48 @@ pub async fn create_sequence(binder: &mut Binder<'_>, name: &ast::ObjectName, if
         }
     }
     if increment == 0 {
-        return Err(SqlError::new(SqlState::INVALID_PARAMETER_VALUE, "INCREMENT must not be zero"));
+        return Err(SqlError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            "INCREMENT must not be zero",
+        ));
     }
     let min = min.unwrap_or(if increment > 0 { 1 } else { i64::MIN });
     let max = max.unwrap_or(if increment > 0 { i64::MAX } else { -1 });
     let start = start.unwrap_or(if increment > 0 { min } else { max });
     let id = store::allocate_id(cx.txn).await?;
-    store::write(cx.txn, &Descriptor::Sequence(SequenceDesc { id, name, start, increment, min_value: min, max_value: max, cycle, owned_by: None })).await?;
+    store::write(
+        cx.txn,
+        &Descriptor::Sequence(SequenceDesc {
+            id,
+            name,
+            start,
+            increment,
+            min_value: min,
+            max_value: max,
+            cycle,
+            owned_by: None,
+        }),
+    )
+    .await?;
     Ok("CREATE SEQUENCE".into())
 }
 
 /// TRUNCATE.
-pub async fn truncate(binder: &mut Binder<'_>, names: &[ast::TruncateTableTarget], cx: &mut ExecCtx<'_>) -> Result<String, SqlError> {
+pub async fn truncate(
+    binder: &mut Binder<'_>,
+    names: &[ast::TruncateTableTarget],
+    cx: &mut ExecCtx<'_>,
+) -> Result<String, SqlError> {
     let mut tables = Vec::new();
     for n in names {
         let name = public_name(&n.name)?;
-        tables.push(binder.catalog.table(&name).cloned().ok_or_else(|| undefined_table(&name))?);
+        tables.push(
+            binder
+                .catalog
+                .table(&name)
+                .cloned()
+                .ok_or_else(|| undefined_table(&name))?,
+        );
     }
     for t in tables {
         delete_span(&table_prefix(t.id), cx).await?;
@@ -415,7 +611,11 @@ pub async fn truncate(binder: &mut Binder<'_>, names: &[ast::TruncateTableTarget
 }
 
 /// ALTER TABLE.
-pub async fn alter_table(binder: &mut Binder<'_>, at: &ast::AlterTable, cx: &mut ExecCtx<'_>) -> Result<String, SqlError> {
+pub async fn alter_table(
+    binder: &mut Binder<'_>,
+    at: &ast::AlterTable,
+    cx: &mut ExecCtx<'_>,
+) -> Result<String, SqlError> {
     let name = public_name(&at.name)?;
     let Some(table) = binder.catalog.table(&name).cloned() else {
         if at.if_exists {
@@ -426,22 +626,40 @@ pub async fn alter_table(binder: &mut Binder<'_>, at: &ast::AlterTable, cx: &mut
     let mut t: TableDesc = (*table).clone();
     for op in &at.operations {
         match op {
-            ast::AlterTableOperation::AddColumn { if_not_exists, column_def, .. } => {
+            ast::AlterTableOperation::AddColumn {
+                if_not_exists,
+                column_def,
+                ..
+            } => {
                 add_column(binder, &mut t, *if_not_exists, column_def, cx).await?;
             }
-            ast::AlterTableOperation::DropColumn { column_names: cols, if_exists, .. } => {
+            ast::AlterTableOperation::DropColumn {
+                column_names: cols,
+                if_exists,
+                ..
+            } => {
                 for c in cols {
                     let cname = ident_name(c);
                     let Some(col) = t.column(&cname).filter(|c| !c.hidden).cloned() else {
                         if *if_exists {
                             continue;
                         }
-                        return Err(SqlError::new(SqlState::UNDEFINED_COLUMN, format!("column \"{cname}\" of relation \"{name}\" does not exist")));
+                        return Err(SqlError::new(
+                            SqlState::UNDEFINED_COLUMN,
+                            format!("column \"{cname}\" of relation \"{name}\" does not exist"),
+                        ));
                     };
                     if t.primary_key.contains(&col.id) {
-                        return Err(SqlError::unsupported(format!("cannot drop column \"{cname}\": it is part of the primary key")));
+                        return Err(SqlError::unsupported(format!(
+                            "cannot drop column \"{cname}\": it is part of the primary key"
+                        )));
                     }
-                    let dropped: Vec<IndexDesc> = t.indexes.iter().filter(|i| i.columns.contains(&col.id)).cloned().collect();
+                    let dropped: Vec<IndexDesc> = t
+                        .indexes
+                        .iter()
+                        .filter(|i| i.columns.contains(&col.id))
+                        .cloned()
+                        .collect();
                     for idx in &dropped {
                         delete_span(&index_prefix(t.id, idx.id), cx).await?;
                     }
@@ -455,64 +673,120 @@ pub async fn alter_table(binder: &mut Binder<'_>, at: &ast::AlterTable, cx: &mut
                 TableConstraint::PrimaryKey(p) => add_primary_key(&mut t, &p.columns, cx).await?,
                 TableConstraint::Unique(u) => {
                     let (ids, _) = index_columns(&t, &u.columns)?;
-                    let iname = u.name.as_ref().map(ident_name).unwrap_or_else(|| format!("{name}_{}_key", column_names(&t, &ids).join("_")));
+                    let iname = u.name.as_ref().map(ident_name).unwrap_or_else(|| {
+                        format!("{name}_{}_key", column_names(&t, &ids).join("_"))
+                    });
                     let oid = store::allocate_id(cx.txn).await?;
                     let n = ids.len();
-                    let idx = IndexDesc { id: t.next_index_id, oid, name: iname, columns: ids, descending: vec![false; n], unique: true, constraint: true };
+                    let idx = IndexDesc {
+                        id: t.next_index_id,
+                        oid,
+                        name: iname,
+                        columns: ids,
+                        descending: vec![false; n],
+                        unique: true,
+                        constraint: true,
+                    };
                     t.next_index_id += 1;
                     backfill(&t, &idx, cx).await?;
                     t.indexes.push(idx);
                 }
-                other => return Err(SqlError::unsupported(format!("ADD {other} is not supported"))),
+                other => {
+                    return Err(SqlError::unsupported(format!(
+                        "ADD {other} is not supported"
+                    )))
+                }
             },
-            other => return Err(SqlError::unsupported(format!("ALTER TABLE {other} is not supported"))),
+            other => {
+                return Err(SqlError::unsupported(format!(
+                    "ALTER TABLE {other} is not supported"
+                )))
+            }
         }
     }
     store::write(cx.txn, &Descriptor::Table(t)).await?;
     Ok("ALTER TABLE".into())
 }
 
-async fn add_column(binder: &mut Binder<'_>, t: &mut TableDesc, if_not_exists: bool, def: &ast::ColumnDef, cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
+async fn add_column(
+    binder: &mut Binder<'_>,
+    t: &mut TableDesc,
+    if_not_exists: bool,
+    def: &ast::ColumnDef,
+    cx: &mut ExecCtx<'_>,
+) -> Result<(), SqlError> {
     let cname = ident_name(&def.name);
     if t.column(&cname).is_some() {
         if if_not_exists {
             return Ok(());
         }
-        return Err(SqlError::new(SqlState::DUPLICATE_COLUMN, format!("column \"{cname}\" of relation \"{}\" already exists", t.name)));
+        return Err(SqlError::new(
+            SqlState::DUPLICATE_COLUMN,
+            format!(
+                "column \"{cname}\" of relation \"{}\" already exists",
+                t.name
+            ),
+        ));
     }
     if serial_type(&def.data_type).is_some() {
-        return Err(SqlError::unsupported("adding a serial column is not supported"));
+        return Err(SqlError::unsupported(
+            "adding a serial column is not supported",
+        ));
     }
     let ty = convert(&def.data_type)?;
-    let mut col = ColumnDesc { id: t.next_column_id, name: cname.clone(), ty: ty.clone(), nullable: true, default: None, hidden: false, missing: None };
+    let mut col = ColumnDesc {
+        id: t.next_column_id,
+        name: cname.clone(),
+        ty: ty.clone(),
+        nullable: true,
+        default: None,
+        hidden: false,
+        missing: None,
+    };
     let mut unique = false;
     let mut checks = Vec::new();
     for opt in &def.options {
         match &opt.option {
             ColumnOption::Unique(_) => unique = true,
-            ColumnOption::Check(c) => checks.push((c.name.as_ref().or(opt.name.as_ref()).map(ident_name), (*c.expr).clone())),
+            ColumnOption::Check(c) => checks.push((
+                c.name.as_ref().or(opt.name.as_ref()).map(ident_name),
+                (*c.expr).clone(),
+            )),
             ColumnOption::Null => col.nullable = true,
             ColumnOption::NotNull => col.nullable = false,
             ColumnOption::Default(e) => {
                 let (x, xt) = binder.bind_expr(e, &Scope::default())?;
                 let x = binder.coerce(x, &xt, &ty, CastContext::Assignment)?;
                 if !binder.take_slots().is_empty() || !x.is_row_independent() {
-                    return Err(SqlError::unsupported("ADD COLUMN with a volatile default is not supported"));
+                    return Err(SqlError::unsupported(
+                        "ADD COLUMN with a volatile default is not supported",
+                    ));
                 }
                 let v = binder.constant_value(&x, &[])?;
                 col.missing = if v.is_null() { None } else { Some(v) };
                 col.default = Some(e.to_string());
             }
-            other => return Err(SqlError::unsupported(format!("column option {other} in ADD COLUMN is not supported"))),
+            other => {
+                return Err(SqlError::unsupported(format!(
+                    "column option {other} in ADD COLUMN is not supported"
+                )))
+            }
         }
     }
     if !col.nullable && col.missing.is_none() {
         let prefix = index_prefix(t.id, PRIMARY_INDEX_ID);
-        let any = cx.txn.scan(&prefix, Some(&prefix_end(&prefix)), 1).await.map_err(txn_error)?;
+        let any = cx
+            .txn
+            .scan(&prefix, Some(&prefix_end(&prefix)), 1)
+            .await
+            .map_err(txn_error)?;
         if !any.is_empty() {
             return Err(SqlError::new(
                 SqlState::NOT_NULL_VIOLATION,
-                format!("column \"{cname}\" of relation \"{}\" contains null values", t.name),
+                format!(
+                    "column \"{cname}\" of relation \"{}\" contains null values",
+                    t.name
+                ),
             ));
         }
     }
@@ -527,7 +801,15 @@ async fn add_column(binder: &mut Binder<'_>, t: &mut TableDesc, if_not_exists: b
     }
     if unique {
         let oid = store::allocate_id(cx.txn).await?;
-        let idx = IndexDesc { id: t.next_index_id, oid, name: format!("{}_{cname}_key", t.name), columns: vec![col_id], descending: vec![false], unique: true, constraint: true };
+        let idx = IndexDesc {
+            id: t.next_index_id,
+            oid,
+            name: format!("{}_{cname}_key", t.name),
+            columns: vec![col_id],
+            descending: vec![false],
+            unique: true,
+            constraint: true,
+        };
         t.next_index_id += 1;
         backfill(t, &idx, cx).await?;
         t.indexes.push(idx);
@@ -537,9 +819,19 @@ async fn add_column(binder: &mut Binder<'_>, t: &mut TableDesc, if_not_exists: b
 
 /// ADD PRIMARY KEY: only a table keyed by its hidden row id may get one;
 /// existing rows move to their new keys in this transaction.
-async fn add_primary_key(t: &mut TableDesc, cols: &[ast::IndexColumn], cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
+async fn add_primary_key(
+    t: &mut TableDesc,
+    cols: &[ast::IndexColumn],
+    cx: &mut ExecCtx<'_>,
+) -> Result<(), SqlError> {
     if !t.has_hidden_key() {
-        return Err(SqlError::new(SqlState::INVALID_TABLE_DEFINITION, format!("multiple primary keys for table \"{}\" are not allowed", t.name)));
+        return Err(SqlError::new(
+            SqlState::INVALID_TABLE_DEFINITION,
+            format!(
+                "multiple primary keys for table \"{}\" are not allowed",
+                t.name
+            ),
+        ));
     }
     let (ids, _) = index_columns(t, cols)?;
     let old = t.clone();
@@ -561,7 +853,10 @@ async fn add_primary_key(t: &mut TableDesc, cols: &[ast::IndexColumn], cx: &mut 
                 if row[p].is_null() {
                     return Err(SqlError::new(
                         SqlState::NOT_NULL_VIOLATION,
-                        format!("column \"{}\" of relation \"{}\" contains null values", new.columns[p].name, t.name),
+                        format!(
+                            "column \"{}\" of relation \"{}\" contains null values",
+                            new.columns[p].name, t.name
+                        ),
                     ));
                 }
             }
@@ -569,9 +864,14 @@ async fn add_primary_key(t: &mut TableDesc, cols: &[ast::IndexColumn], cx: &mut 
         crate::dml::delete_row(&old, &row, cx)?;
         let key = row_key(&new, &row)?;
         if !seen.insert(key.clone()) {
-            return Err(SqlError::new(SqlState::UNIQUE_VIOLATION, format!("could not create unique index \"{}\"", new.primary_key_name)));
+            return Err(SqlError::new(
+                SqlState::UNIQUE_VIOLATION,
+                format!("could not create unique index \"{}\"", new.primary_key_name),
+            ));
         }
-        cx.txn.put(&key, &encode_table_row(&new, &row)).map_err(txn_error)?;
+        cx.txn
+            .put(&key, &encode_table_row(&new, &row))
+            .map_err(txn_error)?;
         for idx in &new.indexes {
             let (k, suffix, _) = index_entry(&new, idx, &row)?;
             cx.txn.put(&k, &suffix).map_err(txn_error)?;

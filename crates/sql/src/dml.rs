@@ -40,7 +40,11 @@ pub enum OnConflict {
     Error,
     DoNothing,
     /// SET assignments evaluated over (existing row ++ excluded row).
-    DoUpdate { assignments: Vec<(usize, Expr)>, condition: Option<Expr>, slots: Vec<Slot> },
+    DoUpdate {
+        assignments: Vec<(usize, Expr)>,
+        condition: Option<Expr>,
+        slots: Vec<Slot>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -73,7 +77,11 @@ fn is_default_keyword(e: &ast::Expr) -> bool {
 }
 
 /// The default value expression of column `pos` (NULL when none).
-pub fn default_expr(binder: &mut Binder<'_>, table: &TableDesc, pos: usize) -> Result<Expr, SqlError> {
+pub fn default_expr(
+    binder: &mut Binder<'_>,
+    table: &TableDesc,
+    pos: usize,
+) -> Result<Expr, SqlError> {
     let col = &table.columns[pos];
     if col.hidden {
         // Filled with a fresh random id when the row is inserted.
@@ -87,7 +95,11 @@ pub fn default_expr(binder: &mut Binder<'_>, table: &TableDesc, pos: usize) -> R
     binder.coerce(x, &t, &col.ty, CastContext::Assignment)
 }
 
-fn bind_returning(binder: &mut Binder<'_>, items: &Option<Vec<SelectItem>>, table: &TableDesc) -> Result<Option<Returning>, SqlError> {
+fn bind_returning(
+    binder: &mut Binder<'_>,
+    items: &Option<Vec<SelectItem>>,
+    table: &TableDesc,
+) -> Result<Option<Returning>, SqlError> {
     let Some(items) = items else { return Ok(None) };
     let scope = table_scope(table);
     let mut exprs = Vec::new();
@@ -97,7 +109,11 @@ fn bind_returning(binder: &mut Binder<'_>, items: &Option<Vec<SelectItem>>, tabl
             SelectItem::Wildcard(_) => {
                 for (i, c) in table.visible_columns() {
                     exprs.push(Expr::column(i, c.name.clone()));
-                    out.columns.push(ScopeColumn { table_oid: table.id, column_id: (i + 1) as i16, ..ScopeColumn::computed(c.name.clone(), c.ty.clone()) });
+                    out.columns.push(ScopeColumn {
+                        table_oid: table.id,
+                        column_id: (i + 1) as i16,
+                        ..ScopeColumn::computed(c.name.clone(), c.ty.clone())
+                    });
                 }
             }
             SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
@@ -106,30 +122,51 @@ fn bind_returning(binder: &mut Binder<'_>, items: &Option<Vec<SelectItem>>, tabl
                     SelectItem::ExprWithAlias { alias, .. } => ident_name(alias),
                     _ => match e {
                         ast::Expr::Identifier(id) => ident_name(id),
-                        ast::Expr::CompoundIdentifier(p) => p.last().map(ident_name).unwrap_or_default(),
+                        ast::Expr::CompoundIdentifier(p) => {
+                            p.last().map(ident_name).unwrap_or_default()
+                        }
                         ast::Expr::Function(f) => crate::plan::binder::expr::function_name(f),
                         _ => "?column?".into(),
                     },
                 };
-                let t = if t == DataType::Unknown { DataType::Text } else { t };
+                let t = if t == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    t
+                };
                 exprs.push(x);
                 out.columns.push(ScopeColumn::computed(name, t));
             }
-            _ => return Err(SqlError::unsupported("this RETURNING item is not supported")),
+            _ => {
+                return Err(SqlError::unsupported(
+                    "this RETURNING item is not supported",
+                ))
+            }
         }
     }
     let slots = binder.take_slots();
-    Ok(Some(Returning { exprs, scope: out, slots }))
+    Ok(Some(Returning {
+        exprs,
+        scope: out,
+        slots,
+    }))
 }
 
 fn table_of(binder: &Binder<'_>, name: &ast::ObjectName) -> Result<Arc<TableDesc>, SqlError> {
     let (schema, table) = object_name(name)?;
     if let Some(s) = schema.as_deref() {
         if s != "public" {
-            return Err(SqlError::new(SqlState::UNDEFINED_TABLE, format!("relation \"{s}.{table}\" does not exist")));
+            return Err(SqlError::new(
+                SqlState::UNDEFINED_TABLE,
+                format!("relation \"{s}.{table}\" does not exist"),
+            ));
         }
     }
-    binder.catalog.table(&table).cloned().ok_or_else(|| undefined_table(&table))
+    binder
+        .catalog
+        .table(&table)
+        .cloned()
+        .ok_or_else(|| undefined_table(&table))
 }
 
 /// Binds INSERT.
@@ -145,17 +182,33 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
         let mut out = Vec::new();
         for c in &ins.columns {
             let (_, n) = object_name(c)?;
-            let pos = table.columns.iter().position(|col| col.name == n && !col.hidden).ok_or_else(|| {
-                SqlError::new(SqlState::UNDEFINED_COLUMN, format!("column \"{n}\" of relation \"{}\" does not exist", table.name))
-            })?;
+            let pos = table
+                .columns
+                .iter()
+                .position(|col| col.name == n && !col.hidden)
+                .ok_or_else(|| {
+                    SqlError::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!(
+                            "column \"{n}\" of relation \"{}\" does not exist",
+                            table.name
+                        ),
+                    )
+                })?;
             if out.contains(&pos) {
-                return Err(SqlError::new(SqlState::DUPLICATE_COLUMN, format!("column \"{n}\" specified more than once")));
+                return Err(SqlError::new(
+                    SqlState::DUPLICATE_COLUMN,
+                    format!("column \"{n}\" specified more than once"),
+                ));
             }
             out.push(pos);
         }
         out
     };
-    let source = ins.source.as_ref().ok_or_else(|| SqlError::unsupported("INSERT without a source"))?;
+    let source = ins
+        .source
+        .as_ref()
+        .ok_or_else(|| SqlError::unsupported("INSERT without a source"))?;
     // Without a column list, fewer values than columns fill the first ones.
     let targets = if ins.columns.is_empty() {
         let width = match source.body.as_ref() {
@@ -172,13 +225,19 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
     let mut sources = Vec::new();
     let empty = Scope::default();
     match source.body.as_ref() {
-        ast::SetExpr::Values(values) if source.order_by.is_none() && source.limit_clause.is_none() => {
+        ast::SetExpr::Values(values)
+            if source.order_by.is_none() && source.limit_clause.is_none() =>
+        {
             for row in &values.rows {
                 if row.len() > targets.len() {
-                    return Err(SqlError::syntax("INSERT has more expressions than target columns"));
+                    return Err(SqlError::syntax(
+                        "INSERT has more expressions than target columns",
+                    ));
                 }
                 if row.len() < targets.len() {
-                    return Err(SqlError::syntax("INSERT has more target columns than expressions"));
+                    return Err(SqlError::syntax(
+                        "INSERT has more target columns than expressions",
+                    ));
                 }
                 let mut exprs = Vec::with_capacity(table.columns.len());
                 for pos in 0..table.columns.len() {
@@ -192,35 +251,58 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
                     exprs.push(e);
                 }
                 let slots = binder.take_slots();
-                sources.push(Plan::Values { rows: vec![exprs], width: table.columns.len(), slots });
+                sources.push(Plan::Values {
+                    rows: vec![exprs],
+                    width: table.columns.len(),
+                    slots,
+                });
             }
         }
         _ => {
             let (plan, scope) = binder.bind_query(source)?;
-            let targets: Vec<usize> = if ins.columns.is_empty() { targets.iter().copied().take(scope.columns.len()).collect() } else { targets.clone() };
+            let targets: Vec<usize> = if ins.columns.is_empty() {
+                targets.iter().copied().take(scope.columns.len()).collect()
+            } else {
+                targets.clone()
+            };
             if scope.columns.len() > targets.len() {
-                return Err(SqlError::syntax("INSERT has more expressions than target columns"));
+                return Err(SqlError::syntax(
+                    "INSERT has more expressions than target columns",
+                ));
             }
             let mut exprs = Vec::with_capacity(table.columns.len());
             for pos in 0..table.columns.len() {
                 let e = match targets.iter().position(|t| *t == pos) {
                     Some(j) if j < scope.columns.len() => {
                         let c = &scope.columns[j];
-                        assign_cast(binder, Expr::column(j, c.name.clone()), &c.ty.clone(), &table, pos)?
+                        assign_cast(
+                            binder,
+                            Expr::column(j, c.name.clone()),
+                            &c.ty.clone(),
+                            &table,
+                            pos,
+                        )?
                     }
                     _ => default_expr(binder, &table, pos)?,
                 };
                 exprs.push(e);
             }
             let slots = binder.take_slots();
-            sources.push(Plan::Project { input: Box::new(plan), exprs, slots });
+            sources.push(Plan::Project {
+                input: Box::new(plan),
+                exprs,
+                slots,
+            });
         }
     }
     let on_conflict = match &ins.on {
         None => OnConflict::Error,
         Some(ast::OnInsert::OnConflict(oc)) => {
             if let Some(ast::ConflictTarget::Columns { columns: cols, .. }) = &oc.conflict_target {
-                let ids: Vec<u32> = cols.iter().filter_map(|c| table.column(&ident_name(c)).map(|d| d.id)).collect();
+                let ids: Vec<u32> = cols
+                    .iter()
+                    .filter_map(|c| table.column(&ident_name(c)).map(|d| d.id))
+                    .collect();
                 let mut sorted = ids.clone();
                 sorted.sort();
                 let matches = |key: &[u32]| {
@@ -229,7 +311,11 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
                     k == sorted
                 };
                 let ok = ids.len() == cols.len()
-                    && ((!table.has_hidden_key() && matches(&table.primary_key)) || table.indexes.iter().any(|i| i.unique && matches(&i.columns)));
+                    && ((!table.has_hidden_key() && matches(&table.primary_key))
+                        || table
+                            .indexes
+                            .iter()
+                            .any(|i| i.unique && matches(&i.columns)));
                 if !ok {
                     return Err(SqlError::new(
                         SqlState::INVALID_COLUMN_REFERENCE,
@@ -238,58 +324,98 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
                 }
             }
             match &oc.action {
-            ast::OnConflictAction::DoNothing => OnConflict::DoNothing,
-            ast::OnConflictAction::DoUpdate(du) => {
-                let mut scope = table_scope(&table);
-                for c in table_scope(&table).columns {
-                    scope.columns.push(ScopeColumn { table: Some("excluded".into()), ..c });
-                }
-                let assignments = bind_assignments(binder, &du.assignments, &table, &scope)?;
-                let condition = match &du.selection {
-                    Some(w) => {
-                        let (x, t) = binder.bind_expr(w, &scope)?;
-                        Some(binder.condition(x, &t, "WHERE")?)
+                ast::OnConflictAction::DoNothing => OnConflict::DoNothing,
+                ast::OnConflictAction::DoUpdate(du) => {
+                    let mut scope = table_scope(&table);
+                    for c in table_scope(&table).columns {
+                        scope.columns.push(ScopeColumn {
+                            table: Some("excluded".into()),
+                            ..c
+                        });
                     }
-                    None => None,
-                };
-                let slots = binder.take_slots();
-                OnConflict::DoUpdate { assignments, condition, slots }
-            }
+                    let assignments = bind_assignments(binder, &du.assignments, &table, &scope)?;
+                    let condition = match &du.selection {
+                        Some(w) => {
+                            let (x, t) = binder.bind_expr(w, &scope)?;
+                            Some(binder.condition(x, &t, "WHERE")?)
+                        }
+                        None => None,
+                    };
+                    let slots = binder.take_slots();
+                    OnConflict::DoUpdate {
+                        assignments,
+                        condition,
+                        slots,
+                    }
+                }
             }
         }
         Some(_) => return Err(SqlError::unsupported("ON DUPLICATE KEY")),
     };
     let returning = bind_returning(binder, &ins.returning, &table)?;
-    Ok(Dml::Insert(InsertPlan { table, sources, on_conflict, returning }))
+    Ok(Dml::Insert(InsertPlan {
+        table,
+        sources,
+        on_conflict,
+        returning,
+    }))
 }
 
-fn assign_cast(binder: &mut Binder<'_>, x: Expr, from: &DataType, table: &TableDesc, pos: usize) -> Result<Expr, SqlError> {
+fn assign_cast(
+    binder: &mut Binder<'_>,
+    x: Expr,
+    from: &DataType,
+    table: &TableDesc,
+    pos: usize,
+) -> Result<Expr, SqlError> {
     let col = &table.columns[pos];
     match binder.coerce(x, from, &col.ty, CastContext::Assignment) {
-        Err(e) if e.code == SqlState::DATATYPE_MISMATCH => Err(SqlError::datatype_mismatch(format!(
-            "column \"{}\" is of type {} but expression is of type {}",
-            col.name,
-            col.ty.sql_name(),
-            from.sql_name()
-        ))
-        .with_hint("You will need to rewrite or cast the expression.")),
+        Err(e) if e.code == SqlState::DATATYPE_MISMATCH => {
+            Err(SqlError::datatype_mismatch(format!(
+                "column \"{}\" is of type {} but expression is of type {}",
+                col.name,
+                col.ty.sql_name(),
+                from.sql_name()
+            ))
+            .with_hint("You will need to rewrite or cast the expression."))
+        }
         other => other,
     }
 }
 
-fn bind_assignments(binder: &mut Binder<'_>, assignments: &[ast::Assignment], table: &TableDesc, scope: &Scope) -> Result<Vec<(usize, Expr)>, SqlError> {
+fn bind_assignments(
+    binder: &mut Binder<'_>,
+    assignments: &[ast::Assignment],
+    table: &TableDesc,
+    scope: &Scope,
+) -> Result<Vec<(usize, Expr)>, SqlError> {
     let mut out: Vec<(usize, Expr)> = Vec::new();
     for a in assignments {
         let names = match &a.target {
             ast::AssignmentTarget::ColumnName(n) => vec![object_name(n)?.1],
-            ast::AssignmentTarget::Tuple(_) => return Err(SqlError::unsupported("tuple assignment")),
+            ast::AssignmentTarget::Tuple(_) => {
+                return Err(SqlError::unsupported("tuple assignment"))
+            }
         };
         let name = &names[0];
-        let pos = table.columns.iter().position(|c| &c.name == name && !c.hidden).ok_or_else(|| {
-            SqlError::new(SqlState::UNDEFINED_COLUMN, format!("column \"{name}\" of relation \"{}\" does not exist", table.name))
-        })?;
+        let pos = table
+            .columns
+            .iter()
+            .position(|c| &c.name == name && !c.hidden)
+            .ok_or_else(|| {
+                SqlError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!(
+                        "column \"{name}\" of relation \"{}\" does not exist",
+                        table.name
+                    ),
+                )
+            })?;
         if out.iter().any(|(p, _)| *p == pos) {
-            return Err(SqlError::new(SqlState::DUPLICATE_COLUMN, format!("multiple assignments to same column \"{name}\"")));
+            return Err(SqlError::new(
+                SqlState::DUPLICATE_COLUMN,
+                format!("multiple assignments to same column \"{name}\""),
+            ));
         }
         let e = if is_default_keyword(&a.value) {
             default_expr(binder, table, pos)?
@@ -311,7 +437,12 @@ fn aliased(mut scope: Scope, alias: &Option<String>) -> Scope {
     scope
 }
 
-fn filtered_scan(binder: &mut Binder<'_>, table: &Arc<TableDesc>, alias: &Option<String>, selection: &Option<ast::Expr>) -> Result<Plan, SqlError> {
+fn filtered_scan(
+    binder: &mut Binder<'_>,
+    table: &Arc<TableDesc>,
+    alias: &Option<String>,
+    selection: &Option<ast::Expr>,
+) -> Result<Plan, SqlError> {
     let (plan, scope) = crate::plan::binder::select::table_scan(table.clone());
     let scope = aliased(scope, alias);
     Ok(match selection {
@@ -325,13 +456,19 @@ fn filtered_scan(binder: &mut Binder<'_>, table: &Arc<TableDesc>, alias: &Option
     })
 }
 
-fn single_table(from: &[ast::TableWithJoins]) -> Result<(&ast::ObjectName, Option<String>), SqlError> {
+fn single_table(
+    from: &[ast::TableWithJoins],
+) -> Result<(&ast::ObjectName, Option<String>), SqlError> {
     match from {
         [twj] if twj.joins.is_empty() => match &twj.relation {
-            ast::TableFactor::Table { name, alias, .. } => Ok((name, alias.as_ref().map(|a| ident_name(&a.name)))),
+            ast::TableFactor::Table { name, alias, .. } => {
+                Ok((name, alias.as_ref().map(|a| ident_name(&a.name))))
+            }
             _ => Err(SqlError::unsupported("UPDATE/DELETE of this relation")),
         },
-        _ => Err(SqlError::unsupported("UPDATE ... FROM / DELETE ... USING are not supported")),
+        _ => Err(SqlError::unsupported(
+            "UPDATE ... FROM / DELETE ... USING are not supported",
+        )),
     }
 }
 
@@ -347,7 +484,13 @@ pub fn bind_update(binder: &mut Binder<'_>, up: &ast::Update) -> Result<Dml, Sql
     let slots = binder.take_slots();
     let scan = filtered_scan(binder, &table, &alias, &up.selection)?;
     let returning = bind_returning(binder, &up.returning, &table)?;
-    Ok(Dml::Update(UpdatePlan { table, scan, assignments, slots, returning }))
+    Ok(Dml::Update(UpdatePlan {
+        table,
+        scan,
+        assignments,
+        slots,
+        returning,
+    }))
 }
 
 /// Binds DELETE.
@@ -362,7 +505,11 @@ pub fn bind_delete(binder: &mut Binder<'_>, del: &ast::Delete) -> Result<Dml, Sq
     let table = table_of(binder, name)?;
     let scan = filtered_scan(binder, &table, &alias, &del.selection)?;
     let returning = bind_returning(binder, &del.returning, &table)?;
-    Ok(Dml::Delete(DeletePlan { table, scan, returning }))
+    Ok(Dml::Delete(DeletePlan {
+        table,
+        scan,
+        returning,
+    }))
 }
 
 impl Dml {
@@ -378,12 +525,20 @@ impl Dml {
 }
 
 /// Checks NOT NULL and CHECK constraints of a row about to be written.
-pub fn check_row(table: &TableDesc, row: &[Value], checks: &[(String, Expr)], cx: &ExecCtx<'_>) -> Result<(), SqlError> {
+pub fn check_row(
+    table: &TableDesc,
+    row: &[Value],
+    checks: &[(String, Expr)],
+    cx: &ExecCtx<'_>,
+) -> Result<(), SqlError> {
     for (i, c) in table.columns.iter().enumerate() {
         if !c.nullable && row[i].is_null() {
             return Err(SqlError::new(
                 SqlState::NOT_NULL_VIOLATION,
-                format!("null value in column \"{}\" of relation \"{}\" violates not-null constraint", c.name, table.name),
+                format!(
+                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                    c.name, table.name
+                ),
             ));
         }
     }
@@ -392,7 +547,10 @@ pub fn check_row(table: &TableDesc, row: &[Value], checks: &[(String, Expr)], cx
         if e.eval(row, &env)? == Value::Bool(false) {
             return Err(SqlError::new(
                 SqlState::CHECK_VIOLATION,
-                format!("new row for relation \"{}\" violates check constraint \"{name}\"", table.name),
+                format!(
+                    "new row for relation \"{}\" violates check constraint \"{name}\"",
+                    table.name
+                ),
             ));
         }
     }
@@ -400,7 +558,10 @@ pub fn check_row(table: &TableDesc, row: &[Value], checks: &[(String, Expr)], cx
 }
 
 /// Binds a table's CHECK constraints over its row.
-pub fn bind_checks(binder: &mut Binder<'_>, table: &TableDesc) -> Result<Vec<(String, Expr)>, SqlError> {
+pub fn bind_checks(
+    binder: &mut Binder<'_>,
+    table: &TableDesc,
+) -> Result<Vec<(String, Expr)>, SqlError> {
     let scope = table_scope(table);
     let mut out = Vec::new();
     for c in &table.checks {
@@ -411,8 +572,17 @@ pub fn bind_checks(binder: &mut Binder<'_>, table: &TableDesc) -> Result<Vec<(St
     Ok(out)
 }
 
-fn key_detail(table: &TableDesc, columns: &[u32], row: &[Value], ctx: &rangedb_sqltypes::EvalContext) -> String {
-    let names: Vec<String> = columns.iter().filter_map(|id| table.position_of(*id)).map(|p| table.columns[p].name.clone()).collect();
+fn key_detail(
+    table: &TableDesc,
+    columns: &[u32],
+    row: &[Value],
+    ctx: &rangedb_sqltypes::EvalContext,
+) -> String {
+    let names: Vec<String> = columns
+        .iter()
+        .filter_map(|id| table.position_of(*id))
+        .map(|p| table.columns[p].name.clone())
+        .collect();
     let values: Vec<String> = columns
         .iter()
         .filter_map(|id| table.position_of(*id))
@@ -421,21 +591,37 @@ fn key_detail(table: &TableDesc, columns: &[u32], row: &[Value], ctx: &rangedb_s
             v => rangedb_sqltypes::text::format(v, &table.columns[p].ty, ctx),
         })
         .collect();
-    format!("Key ({})=({}) already exists.", names.join(", "), values.join(", "))
+    format!(
+        "Key ({})=({}) already exists.",
+        names.join(", "),
+        values.join(", ")
+    )
 }
 
 fn unique_violation(constraint: &str, detail: String) -> SqlError {
-    SqlError::new(SqlState::UNIQUE_VIOLATION, format!("duplicate key value violates unique constraint \"{constraint}\"")).with_detail(detail)
+    SqlError::new(
+        SqlState::UNIQUE_VIOLATION,
+        format!("duplicate key value violates unique constraint \"{constraint}\""),
+    )
+    .with_detail(detail)
 }
 
 /// The row a conflicting key belongs to, if `row` conflicts with a stored
 /// row on the primary key or a unique index: (constraint name, key columns,
 /// the existing row).
-async fn find_conflict(table: &TableDesc, row: &[Value], cx: &mut ExecCtx<'_>) -> Result<Option<(String, Vec<u32>, Row)>, SqlError> {
+async fn find_conflict(
+    table: &TableDesc,
+    row: &[Value],
+    cx: &mut ExecCtx<'_>,
+) -> Result<Option<(String, Vec<u32>, Row)>, SqlError> {
     if !table.has_hidden_key() {
         let key = row_key(table, row)?;
         if let Some(v) = cx.txn.get(&key).await.map_err(txn_error)? {
-            return Ok(Some((table.primary_key_name.clone(), table.primary_key.clone(), decode_table_row(table, &v)?)));
+            return Ok(Some((
+                table.primary_key_name.clone(),
+                table.primary_key.clone(),
+                decode_table_row(table, &v)?,
+            )));
         }
     }
     for idx in table.indexes.iter().filter(|i| i.unique) {
@@ -446,7 +632,11 @@ async fn find_conflict(table: &TableDesc, row: &[Value], cx: &mut ExecCtx<'_>) -
         if let Some(suffix) = cx.txn.get(&key).await.map_err(txn_error)? {
             let existing_key = crate::rows::row_key_from_suffix(table, &suffix);
             if let Some(v) = cx.txn.get(&existing_key).await.map_err(txn_error)? {
-                return Ok(Some((idx.name.clone(), idx.columns.clone(), decode_table_row(table, &v)?)));
+                return Ok(Some((
+                    idx.name.clone(),
+                    idx.columns.clone(),
+                    decode_table_row(table, &v)?,
+                )));
             }
         }
     }
@@ -455,7 +645,9 @@ async fn find_conflict(table: &TableDesc, row: &[Value], cx: &mut ExecCtx<'_>) -
 
 /// Writes a new row and its index entries (no conflict checks).
 pub fn write_row(table: &TableDesc, row: &[Value], cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
-    cx.txn.put(&row_key(table, row)?, &encode_table_row(table, row)).map_err(txn_error)?;
+    cx.txn
+        .put(&row_key(table, row)?, &encode_table_row(table, row))
+        .map_err(txn_error)?;
     for idx in &table.indexes {
         let (key, suffix, _) = index_entry(table, idx, row)?;
         cx.txn.put(&key, &suffix).map_err(txn_error)?;
@@ -489,8 +681,14 @@ pub async fn insert_rows(
     // batch instead of one per row.
     let check_pk = !table.has_hidden_key();
     let mut pk_exists: Vec<bool> = vec![false; rows.len()];
-    if check_pk && matches!(on_conflict, OnConflict::Error) && table.indexes.iter().all(|i| !i.unique) {
-        let keys = rows.iter().map(|r| row_key(table, r)).collect::<Result<Vec<_>, _>>()?;
+    if check_pk
+        && matches!(on_conflict, OnConflict::Error)
+        && table.indexes.iter().all(|i| !i.unique)
+    {
+        let keys = rows
+            .iter()
+            .map(|r| row_key(table, r))
+            .collect::<Result<Vec<_>, _>>()?;
         for (i, chunk) in keys.chunks(512).enumerate() {
             let found = cx.txn.get_batch(chunk).await.map_err(txn_error)?;
             for (j, f) in found.into_iter().enumerate() {
@@ -498,8 +696,14 @@ pub async fn insert_rows(
             }
         }
     }
-    let hidden_key = if table.has_hidden_key() { table.position_of(table.primary_key[0]) } else { None };
-    let batched = check_pk && matches!(on_conflict, OnConflict::Error) && table.indexes.iter().all(|i| !i.unique);
+    let hidden_key = if table.has_hidden_key() {
+        table.position_of(table.primary_key[0])
+    } else {
+        None
+    };
+    let batched = check_pk
+        && matches!(on_conflict, OnConflict::Error)
+        && table.indexes.iter().all(|i| !i.unique);
     for (n, mut row) in rows.into_iter().enumerate() {
         if let Some(pos) = hidden_key {
             row[pos] = Value::Int8(rand::random::<i64>() & i64::MAX);
@@ -512,7 +716,10 @@ pub async fn insert_rows(
         let mut conflict = None;
         if batched {
             if pk_exists[n] || statement_keys.contains(&key) {
-                return Err(unique_violation(&table.primary_key_name, key_detail(table, &table.primary_key, &row, cx.eval)));
+                return Err(unique_violation(
+                    &table.primary_key_name,
+                    key_detail(table, &table.primary_key, &row, cx.eval),
+                ));
             }
         } else {
             conflict = find_conflict(table, &row, cx).await?;
@@ -525,9 +732,19 @@ pub async fn insert_rows(
             }
             (Some(_), OnConflict::DoNothing) => {}
             (Some((name, cols, _)), OnConflict::Error) => {
-                return Err(unique_violation(&name, key_detail(table, &cols, &row, cx.eval)));
+                return Err(unique_violation(
+                    &name,
+                    key_detail(table, &cols, &row, cx.eval),
+                ));
             }
-            (Some((_, _, existing)), OnConflict::DoUpdate { assignments, condition, slots }) => {
+            (
+                Some((_, _, existing)),
+                OnConflict::DoUpdate {
+                    assignments,
+                    condition,
+                    slots,
+                },
+            ) => {
                 let existing_key = row_key(table, &existing)?;
                 if statement_keys.contains(&existing_key) {
                     return Err(SqlError::new(
@@ -562,22 +779,35 @@ pub async fn insert_rows(
 
 /// Replaces `old` by `new`, maintaining indexes and checking unique keys
 /// that changed.
-pub async fn replace_row(table: &TableDesc, old: &[Value], new: &[Value], cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
+pub async fn replace_row(
+    table: &TableDesc,
+    old: &[Value],
+    new: &[Value],
+    cx: &mut ExecCtx<'_>,
+) -> Result<(), SqlError> {
     let old_key = row_key(table, old)?;
     let new_key = row_key(table, new)?;
     if old_key != new_key {
         if cx.txn.get(&new_key).await.map_err(txn_error)?.is_some() {
-            return Err(unique_violation(&table.primary_key_name, key_detail(table, &table.primary_key, new, cx.eval)));
+            return Err(unique_violation(
+                &table.primary_key_name,
+                key_detail(table, &table.primary_key, new, cx.eval),
+            ));
         }
         cx.txn.delete(&old_key).map_err(txn_error)?;
     }
-    cx.txn.put(&new_key, &encode_table_row(table, new)).map_err(txn_error)?;
+    cx.txn
+        .put(&new_key, &encode_table_row(table, new))
+        .map_err(txn_error)?;
     for idx in &table.indexes {
         let (ok, _, _) = index_entry(table, idx, old)?;
         let (nk, suffix, unique_key) = index_entry(table, idx, new)?;
         if ok != nk {
             if unique_key && cx.txn.get(&nk).await.map_err(txn_error)?.is_some() {
-                return Err(unique_violation(&idx.name, key_detail(table, &idx.columns, new, cx.eval)));
+                return Err(unique_violation(
+                    &idx.name,
+                    key_detail(table, &idx.columns, new, cx.eval),
+                ));
             }
             cx.txn.delete(&ok).map_err(txn_error)?;
         }
@@ -587,19 +817,32 @@ pub async fn replace_row(table: &TableDesc, old: &[Value], new: &[Value], cx: &m
 }
 
 /// Evaluates RETURNING over written rows.
-pub async fn returning_rows(r: &Returning, rows: &[Row], cx: &mut ExecCtx<'_>) -> Result<Vec<Row>, SqlError> {
+pub async fn returning_rows(
+    r: &Returning,
+    rows: &[Row],
+    cx: &mut ExecCtx<'_>,
+) -> Result<Vec<Row>, SqlError> {
     let mut runner = SlotRunner::new(r.slots.clone());
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let slot_values = runner.compute(row, cx).await?;
         let env = cx.env(&slot_values);
-        out.push(r.exprs.iter().map(|e| e.eval(row, &env)).collect::<Result<Vec<_>, _>>()?);
+        out.push(
+            r.exprs
+                .iter()
+                .map(|e| e.eval(row, &env))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
     }
     Ok(out)
 }
 
 /// Runs a bound DML statement: (affected count, RETURNING rows).
-pub async fn execute(dml: &Dml, checks: &[(String, Expr)], cx: &mut ExecCtx<'_>) -> Result<(u64, Vec<Row>), SqlError> {
+pub async fn execute(
+    dml: &Dml,
+    checks: &[(String, Expr)],
+    cx: &mut ExecCtx<'_>,
+) -> Result<(u64, Vec<Row>), SqlError> {
     let (count, written, returning) = match dml {
         Dml::Insert(p) => {
             let mut rows = Vec::new();

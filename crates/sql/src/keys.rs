@@ -55,7 +55,11 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
 }
 
 /// Appends the order-preserving encoding of `value` to `out`.
-pub fn encode_key_value(out: &mut Vec<u8>, value: &Value, descending: bool) -> Result<(), SqlError> {
+pub fn encode_key_value(
+    out: &mut Vec<u8>,
+    value: &Value,
+    descending: bool,
+) -> Result<(), SqlError> {
     let start = out.len();
     match value {
         Value::Null => out.push(NULL_MARKER),
@@ -109,23 +113,38 @@ fn encode_non_null(out: &mut Vec<u8>, value: &Value) -> Result<(), SqlError> {
         }
         Value::Float4(_) | Value::Float8(_) => {
             let f = value.as_f64().unwrap_or_default();
-            let f = if f.is_nan() { f64::NAN } else if f == 0.0 { 0.0 } else { f };
+            let f = if f.is_nan() {
+                f64::NAN
+            } else if f == 0.0 {
+                0.0
+            } else {
+                f
+            };
             let bits = f.to_bits();
-            let ordered = if bits >> 63 == 1 { !bits } else { bits ^ (1 << 63) };
+            let ordered = if bits >> 63 == 1 {
+                !bits
+            } else {
+                bits ^ (1 << 63)
+            };
             out.push(0x12);
             out.extend_from_slice(&ordered.to_be_bytes());
         }
         Value::Text(s) | Value::Json(s) => encode_bytes(out, s.as_bytes()),
         Value::Bytea(b) => encode_bytes(out, b),
         Value::Date(d) => {
-            let days = d.signed_duration_since(chrono::NaiveDate::default()).num_days();
+            let days = d
+                .signed_duration_since(chrono::NaiveDate::default())
+                .num_days();
             encode_i64(out, days * 86_400_000_000);
         }
         Value::Timestamp(t) => encode_i64(out, t.and_utc().timestamp_micros()),
         Value::TimestampTz(t) => encode_i64(out, t.timestamp_micros()),
         Value::Time(t) => {
             use chrono::Timelike;
-            encode_i64(out, t.num_seconds_from_midnight() as i64 * 1_000_000 + (t.nanosecond() / 1000) as i64)
+            encode_i64(
+                out,
+                t.num_seconds_from_midnight() as i64 * 1_000_000 + (t.nanosecond() / 1000) as i64,
+            )
         }
         Value::Interval(i) => {
             let m = i.comparable_micros();
@@ -134,7 +153,9 @@ fn encode_non_null(out: &mut Vec<u8>, value: &Value) -> Result<(), SqlError> {
         Value::Uuid(u) => out.extend_from_slice(u.as_bytes()),
         Value::Jsonb(j) => encode_bytes(out, j.to_string().as_bytes()),
         Value::Array(_) => {
-            return Err(SqlError::unsupported("arrays cannot be used in keys or indexes"))
+            return Err(SqlError::unsupported(
+                "arrays cannot be used in keys or indexes",
+            ))
         }
     }
     Ok(())
@@ -181,15 +202,51 @@ mod tests {
     fn byte_order_matches_sql_order() {
         let num = |s: &str| Value::Numeric(Decimal::from_str(s).expect("decimal"));
         let ordered = [
-            vec![Value::Int8(i64::MIN), Value::Int4(-5), Value::Int2(0), Value::Int8(7), Value::Null],
-            vec![num("-12.5"), num("-1.25"), num("-0.5"), num("0.001"), num("0.5"), num("1.25"), num("12.5")],
-            vec![Value::Float8(f64::NEG_INFINITY), Value::Float8(-1.5), Value::Float8(0.0), Value::Float8(2.0), Value::Float8(f64::NAN)],
-            vec![Value::Text("".into()), Value::Text("a".into()), Value::Text("a\0".into()), Value::Text("ab".into()), Value::Text("b".into())],
+            vec![
+                Value::Int8(i64::MIN),
+                Value::Int4(-5),
+                Value::Int2(0),
+                Value::Int8(7),
+                Value::Null,
+            ],
+            vec![
+                num("-12.5"),
+                num("-1.25"),
+                num("-0.5"),
+                num("0.001"),
+                num("0.5"),
+                num("1.25"),
+                num("12.5"),
+            ],
+            vec![
+                Value::Float8(f64::NEG_INFINITY),
+                Value::Float8(-1.5),
+                Value::Float8(0.0),
+                Value::Float8(2.0),
+                Value::Float8(f64::NAN),
+            ],
+            vec![
+                Value::Text("".into()),
+                Value::Text("a".into()),
+                Value::Text("a\0".into()),
+                Value::Text("ab".into()),
+                Value::Text("b".into()),
+            ],
         ];
         for seq in ordered {
             for pair in seq.windows(2) {
-                assert!(enc(&pair[0], false) < enc(&pair[1], false), "{:?} < {:?}", pair[0], pair[1]);
-                assert!(enc(&pair[0], true) > enc(&pair[1], true), "desc {:?} > {:?}", pair[0], pair[1]);
+                assert!(
+                    enc(&pair[0], false) < enc(&pair[1], false),
+                    "{:?} < {:?}",
+                    pair[0],
+                    pair[1]
+                );
+                assert!(
+                    enc(&pair[0], true) > enc(&pair[1], true),
+                    "desc {:?} > {:?}",
+                    pair[0],
+                    pair[1]
+                );
             }
         }
     }
@@ -197,7 +254,10 @@ mod tests {
     #[test]
     fn equal_numbers_encode_equal_across_types() {
         assert_eq!(enc(&Value::Int4(3), false), enc(&Value::Int8(3), false));
-        assert_eq!(enc(&Value::Int4(3), false), enc(&Value::Numeric(Decimal::new(300, 2)), false));
+        assert_eq!(
+            enc(&Value::Int4(3), false),
+            enc(&Value::Numeric(Decimal::new(300, 2)), false)
+        );
     }
 
     #[test]

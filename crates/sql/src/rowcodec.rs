@@ -3,9 +3,9 @@
 //! (a missing id reads as NULL, or the column's default when it was added
 //! with one; a dropped id is ignored).
 
-use chrono::{DateTime, NaiveDate, NaiveTime};
 #[cfg(test)]
 use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDate, NaiveTime};
 use rangedb_sqltypes::{Interval, SqlError, Value};
 use rust_decimal::Decimal;
 
@@ -234,9 +234,7 @@ fn decode_value(r: &mut Reader<'_>) -> Result<Value, SqlError> {
         }),
         15 => Value::Uuid(uuid::Uuid::from_bytes(r.array()?)),
         16 => Value::Json(r.string()?),
-        17 => Value::Jsonb(
-            serde_json::from_str(&r.string()?).map_err(|_| corrupt("jsonb"))?,
-        ),
+        17 => Value::Jsonb(serde_json::from_str(&r.string()?).map_err(|_| corrupt("jsonb"))?),
         18 => Value::Oid(u32::from_le_bytes(r.array()?)),
         19 => {
             let n = r.varint()? as usize;
@@ -277,7 +275,11 @@ mod tests {
             Value::Time(NaiveTime::from_hms_micro_opt(1, 2, 3, 4).expect("time")),
             Value::Timestamp(ts("2024-02-29 23:59:59.123456")),
             Value::TimestampTz(ts("2024-02-29 23:59:59").and_utc()),
-            Value::Interval(Interval { months: 1, days: -2, micros: 3 }),
+            Value::Interval(Interval {
+                months: 1,
+                days: -2,
+                micros: 3,
+            }),
             Value::Uuid(uuid::Uuid::from_u128(42)),
             Value::Json("{\"a\": 1}".into()),
             Value::Jsonb(serde_json::json!({"a": [1, 2]})),

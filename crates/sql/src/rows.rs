@@ -61,7 +61,11 @@ pub fn decode_table_row(table: &TableDesc, bytes: &[u8]) -> Result<Row, SqlError
 /// indexed columns alone (so a second row with the same values collides)
 /// unless one is NULL (NULLs are distinct); the value is the primary-key
 /// suffix.
-pub fn index_entry(table: &TableDesc, index: &IndexDesc, row: &[Value]) -> Result<(Vec<u8>, Vec<u8>, bool), SqlError> {
+pub fn index_entry(
+    table: &TableDesc,
+    index: &IndexDesc,
+    row: &[Value],
+) -> Result<(Vec<u8>, Vec<u8>, bool), SqlError> {
     let mut key = index_prefix(table.id, index.id);
     let mut has_null = false;
     for (i, id) in index.columns.iter().enumerate() {
@@ -69,7 +73,11 @@ pub fn index_entry(table: &TableDesc, index: &IndexDesc, row: &[Value]) -> Resul
             .position_of(*id)
             .ok_or_else(|| SqlError::internal("index column missing from table"))?;
         has_null |= row[pos].is_null();
-        encode_key_value(&mut key, &row[pos], index.descending.get(i).copied().unwrap_or(false))?;
+        encode_key_value(
+            &mut key,
+            &row[pos],
+            index.descending.get(i).copied().unwrap_or(false),
+        )?;
     }
     let suffix = primary_key_suffix(table, row)?;
     let unique_key = index.unique && !has_null;

@@ -14,7 +14,10 @@ use crate::exec::ExecCtx;
 fn find(cx: &ExecCtx<'_>, name: &str) -> Result<Arc<SequenceDesc>, SqlError> {
     let bare = name.trim_start_matches("public.").trim_matches('"');
     cx.catalog.sequences.get(bare).cloned().ok_or_else(|| {
-        SqlError::new(SqlState::UNDEFINED_TABLE, format!("relation \"{bare}\" does not exist"))
+        SqlError::new(
+            SqlState::UNDEFINED_TABLE,
+            format!("relation \"{bare}\" does not exist"),
+        )
     })
 }
 
@@ -48,10 +51,20 @@ pub async fn nextval(cx: &mut ExecCtx<'_>, name: &str) -> Result<i64, SqlError> 
             let seq = seq_for_txn.clone();
             Box::pin(async move {
                 let (last, called) = decode(t.get(&key).await?, &seq);
-                let next = if called { last.checked_add(seq.increment) } else { Some(last) };
+                let next = if called {
+                    last.checked_add(seq.increment)
+                } else {
+                    Some(last)
+                };
                 let next = match next {
                     Some(n) if n >= seq.min_value && n <= seq.max_value => n,
-                    _ if seq.cycle => if seq.increment > 0 { seq.min_value } else { seq.max_value },
+                    _ if seq.cycle => {
+                        if seq.increment > 0 {
+                            seq.min_value
+                        } else {
+                            seq.max_value
+                        }
+                    }
                     // Signalled as an out-of-range value below.
                     _ => return Ok(None),
                 };
@@ -62,10 +75,17 @@ pub async fn nextval(cx: &mut ExecCtx<'_>, name: &str) -> Result<i64, SqlError> 
         .await
         .map_err(txn_error)?;
     let Some(value) = value else {
-        let limit = if seq.increment > 0 { ("maximum", seq.max_value) } else { ("minimum", seq.min_value) };
+        let limit = if seq.increment > 0 {
+            ("maximum", seq.max_value)
+        } else {
+            ("minimum", seq.min_value)
+        };
         return Err(SqlError::new(
             SqlState("2200H"),
-            format!("nextval: reached {} value of sequence \"{}\" ({})", limit.0, seq.name, limit.1),
+            format!(
+                "nextval: reached {} value of sequence \"{}\" ({})",
+                limit.0, seq.name, limit.1
+            ),
         ));
     };
     cx.sequences.currval.insert(seq.name.clone(), value);
@@ -78,13 +98,21 @@ pub fn currval(cx: &ExecCtx<'_>, name: &str) -> Result<i64, SqlError> {
     cx.sequences.currval.get(&seq.name).copied().ok_or_else(|| {
         SqlError::new(
             SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
-            format!("currval of sequence \"{}\" is not yet defined in this session", seq.name),
+            format!(
+                "currval of sequence \"{}\" is not yet defined in this session",
+                seq.name
+            ),
         )
     })
 }
 
 /// Sets the sequence's current value.
-pub async fn setval(cx: &mut ExecCtx<'_>, name: &str, value: i64, is_called: bool) -> Result<(), SqlError> {
+pub async fn setval(
+    cx: &mut ExecCtx<'_>,
+    name: &str,
+    value: i64,
+    is_called: bool,
+) -> Result<(), SqlError> {
     let seq = find(cx, name)?;
     if value < seq.min_value || value > seq.max_value {
         return Err(SqlError::out_of_range(format!(

@@ -50,7 +50,7 @@ pub enum CrashPoint {
 /// range carries. A large transaction (a bulk COPY) is cut into requests of
 /// this size, so that no single Raft entry grows to megabytes and stalls
 /// replication, heartbeats and elections behind it.
-pub const WRITE_BATCH: usize = 2048;
+pub const WRITE_BATCH: usize = 512;
 
 /// How many reads of one [`Transaction::get_batch`] are in flight at once.
 const GET_BATCH_CONCURRENCY: usize = 32;
@@ -181,15 +181,18 @@ impl Transaction {
             .map(|i| {
                 let key = keys[i].clone();
                 async move {
-                    let req = RangeRequest::TxnGet { key: key.clone(), ts: start_ts };
+                    let req = RangeRequest::TxnGet {
+                        key: key.clone(),
+                        ts: start_ts,
+                    };
                     (i, this.read_resolving_locks(&key, req).await)
                 }
             })
             .collect();
         let fetched: Vec<(usize, Result<RangeResponse, TxnError>)> = futures::stream::iter(reads)
             .buffer_unordered(GET_BATCH_CONCURRENCY)
-        .collect()
-        .await;
+            .collect()
+            .await;
         for (i, r) in fetched {
             match r? {
                 RangeResponse::Value(v) => out[i] = v,
@@ -388,7 +391,9 @@ impl Transaction {
             })
             .collect();
         let one_phase = match self.single_range(&mutations).await? {
-            Some(desc) if crash.is_none() && mutations.len() <= WRITE_BATCH => self.commit_one_phase(&desc, &mutations).await,
+            Some(desc) if crash.is_none() && mutations.len() <= WRITE_BATCH => {
+                self.commit_one_phase(&desc, &mutations).await
+            }
             _ => Ok(None),
         };
         let result = match one_phase {

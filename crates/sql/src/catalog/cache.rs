@@ -21,7 +21,11 @@ impl CatalogCache {
     /// A transaction that changed the catalog itself (`own_ddl`) neither
     /// uses nor fills the cache: its version number is not yet committed and
     /// may be reused by another transaction's different change.
-    pub async fn get(&self, txn: &mut Transaction, own_ddl: bool) -> Result<Arc<Catalog>, SqlError> {
+    pub async fn get(
+        &self,
+        txn: &mut Transaction,
+        own_ddl: bool,
+    ) -> Result<Arc<Catalog>, SqlError> {
         let version = store::read_version(txn).await?;
         if own_ddl {
             return Ok(Arc::new(store::load(txn, version).await?));

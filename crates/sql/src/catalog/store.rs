@@ -90,7 +90,8 @@ pub async fn allocate_id(txn: &mut Transaction) -> Result<u32, SqlError> {
 pub async fn write(txn: &mut Transaction, d: &Descriptor) -> Result<(), SqlError> {
     let value =
         serde_json::to_vec(d).map_err(|e| SqlError::internal(format!("encode descriptor: {e}")))?;
-    txn.put(&key(b'd', Some(d.id())), &value).map_err(txn_error)?;
+    txn.put(&key(b'd', Some(d.id())), &value)
+        .map_err(txn_error)?;
     bump_version(txn).await
 }
 

@@ -43,7 +43,12 @@ impl AggState {
     }
 }
 
-fn add(state: &mut AggState, call: &AggCall, args: Vec<Value>, sort_key: Vec<Value>) -> Result<(), SqlError> {
+fn add(
+    state: &mut AggState,
+    call: &AggCall,
+    args: Vec<Value>,
+    sort_key: Vec<Value>,
+) -> Result<(), SqlError> {
     if call.func == AggFunc::CountStar {
         state.count += 1;
         return Ok(());
@@ -59,7 +64,9 @@ fn add(state: &mut AggState, call: &AggCall, args: Vec<Value>, sort_key: Vec<Val
     match call.func {
         AggFunc::CountStar | AggFunc::Count => {}
         AggFunc::Sum | AggFunc::Avg => match &v {
-            Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => state.int_sum += v.as_i64().unwrap_or(0) as i128,
+            Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => {
+                state.int_sum += v.as_i64().unwrap_or(0) as i128
+            }
             Value::Numeric(d) => {
                 state.dec_sum = state
                     .dec_sum
@@ -103,7 +110,13 @@ fn add(state: &mut AggState, call: &AggCall, args: Vec<Value>, sort_key: Vec<Val
 fn numeric_div(sum: Value, count: i64, ctx: &EvalContext) -> Result<Value, SqlError> {
     let n = DataType::Numeric(None);
     let sig = binary_op_type(BinaryOp::Div, &n, &n)?;
-    binary_op(BinaryOp::Div, &sum, &Value::Numeric(Decimal::from(count)), &sig, ctx)
+    binary_op(
+        BinaryOp::Div,
+        &sum,
+        &Value::Numeric(Decimal::from(count)),
+        &sig,
+        ctx,
+    )
 }
 
 fn finish(state: &mut AggState, call: &AggCall, ctx: &EvalContext) -> Result<Value, SqlError> {
@@ -112,30 +125,42 @@ fn finish(state: &mut AggState, call: &AggCall, ctx: &EvalContext) -> Result<Val
         _ if state.count == 0 => Value::Null,
         AggFunc::Sum => match &call.result_type {
             DataType::Int8 => Value::Int8(
-                i64::try_from(state.int_sum).map_err(|_| SqlError::out_of_range("bigint out of range"))?,
+                i64::try_from(state.int_sum)
+                    .map_err(|_| SqlError::out_of_range("bigint out of range"))?,
             ),
             DataType::Numeric(_) => {
                 let ints = Decimal::try_from_i128_with_scale(state.int_sum, 0)
                     .map_err(|_| SqlError::out_of_range("value overflows numeric format"))?;
-                Value::Numeric(ints.checked_add(state.dec_sum).ok_or_else(|| SqlError::out_of_range("value overflows numeric format"))?)
+                Value::Numeric(
+                    ints.checked_add(state.dec_sum)
+                        .ok_or_else(|| SqlError::out_of_range("value overflows numeric format"))?,
+                )
             }
             DataType::Float4 => Value::Float4(state.float_sum as f32),
             DataType::Interval => Value::Interval(state.interval_sum),
             _ => Value::Float8(state.float_sum),
         },
         AggFunc::Avg => match &call.arg_type {
-            DataType::Float4 | DataType::Float8 => Value::Float8(state.float_sum / state.count as f64),
+            DataType::Float4 | DataType::Float8 => {
+                Value::Float8(state.float_sum / state.count as f64)
+            }
             DataType::Interval => {
                 let n = state.count;
                 let i = state.interval_sum;
                 let total_days = i.months as i64 * 30 + i.days as i64;
                 let micros = (total_days as i128 * 86_400_000_000 + i.micros as i128) / n as i128;
-                Value::Interval(Interval { months: 0, days: 0, micros: micros as i64 })
+                Value::Interval(Interval {
+                    months: 0,
+                    days: 0,
+                    micros: micros as i64,
+                })
             }
             _ => {
                 let ints = Decimal::try_from_i128_with_scale(state.int_sum, 0)
                     .map_err(|_| SqlError::out_of_range("value overflows numeric format"))?;
-                let sum = ints.checked_add(state.dec_sum).ok_or_else(|| SqlError::out_of_range("value overflows numeric format"))?;
+                let sum = ints
+                    .checked_add(state.dec_sum)
+                    .ok_or_else(|| SqlError::out_of_range("value overflows numeric format"))?;
                 numeric_div(Value::Numeric(sum), state.count, ctx)?
             }
         },
@@ -190,7 +215,12 @@ pub struct AggregateOp {
 
 impl AggregateOp {
     pub fn new(input: BoxOp, group_by: Vec<Expr>, aggregates: Vec<AggCall>) -> AggregateOp {
-        AggregateOp { input, group_by, aggregates, out: None }
+        AggregateOp {
+            input,
+            group_by,
+            aggregates,
+            out: None,
+        }
     }
 
     async fn run(&mut self, cx: &mut ExecCtx<'_>) -> Result<VecDeque<Row>, SqlError> {
@@ -203,7 +233,11 @@ impl AggregateOp {
                 cx.check_cancel()?;
             }
             let env = cx.env(&[]);
-            let key = self.group_by.iter().map(|e| e.eval(&row, &env)).collect::<Result<Vec<_>, _>>()?;
+            let key = self
+                .group_by
+                .iter()
+                .map(|e| e.eval(&row, &env))
+                .collect::<Result<Vec<_>, _>>()?;
             let idx = match groups.get(&key) {
                 Some(i) => *i,
                 None => {
@@ -218,8 +252,16 @@ impl AggregateOp {
                         continue;
                     }
                 }
-                let args = call.args.iter().map(|e| e.eval(&row, &env)).collect::<Result<Vec<_>, _>>()?;
-                let sort_key = call.order_by.iter().map(|k| k.expr.eval(&row, &env)).collect::<Result<Vec<_>, _>>()?;
+                let args = call
+                    .args
+                    .iter()
+                    .map(|e| e.eval(&row, &env))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let sort_key = call
+                    .order_by
+                    .iter()
+                    .map(|k| k.expr.eval(&row, &env))
+                    .collect::<Result<Vec<_>, _>>()?;
                 add(state, call, args, sort_key)?;
             }
         }

@@ -63,9 +63,15 @@ impl JoinOp {
         while let Some(r) = self.right.next(cx).await? {
             if let JoinMethod::Hash { right_keys, .. } = &self.method {
                 let env = cx.env(&[]);
-                let key = right_keys.iter().map(|k| k.eval(&r, &env)).collect::<Result<Vec<_>, _>>()?;
+                let key = right_keys
+                    .iter()
+                    .map(|k| k.eval(&r, &env))
+                    .collect::<Result<Vec<_>, _>>()?;
                 if !key.iter().any(Value::is_null) {
-                    self.table.entry(key).or_default().push(self.right_rows.len());
+                    self.table
+                        .entry(key)
+                        .or_default()
+                        .push(self.right_rows.len());
                 }
             }
             self.right_rows.push(r);
@@ -79,7 +85,10 @@ impl JoinOp {
         let candidates: Vec<usize> = match &self.method {
             JoinMethod::Hash { left_keys, .. } => {
                 let env = cx.env(&[]);
-                let key = left_keys.iter().map(|k| k.eval(&left, &env)).collect::<Result<Vec<_>, _>>()?;
+                let key = left_keys
+                    .iter()
+                    .map(|k| k.eval(&left, &env))
+                    .collect::<Result<Vec<_>, _>>()?;
                 if key.iter().any(Value::is_null) {
                     Vec::new()
                 } else {
@@ -135,7 +144,8 @@ impl Operator for JoinOp {
                     if matches!(self.kind, JoinKind::Right | JoinKind::Full) {
                         for (i, r) in self.right_rows.iter().enumerate() {
                             if !self.matched[i] {
-                                let mut row: Row = std::iter::repeat_n(Value::Null, self.left_width).collect();
+                                let mut row: Row =
+                                    std::iter::repeat_n(Value::Null, self.left_width).collect();
                                 row.extend(r.iter().cloned());
                                 self.out.push_back(row);
                             }

@@ -85,45 +85,97 @@ pub type BoxOp = Box<dyn Operator>;
 /// Builds the operator tree for `plan`.
 pub fn build(plan: &Plan) -> BoxOp {
     match plan {
-        Plan::Values { rows, slots, .. } => Box::new(relational::ValuesOp::new(rows.clone(), slots.clone())),
-        Plan::Scan { table, access, filter, slots } => {
-            Box::new(scan::ScanOp::new(table.clone(), access.clone(), filter.clone(), slots.clone()))
+        Plan::Values { rows, slots, .. } => {
+            Box::new(relational::ValuesOp::new(rows.clone(), slots.clone()))
         }
+        Plan::Scan {
+            table,
+            access,
+            filter,
+            slots,
+        } => Box::new(scan::ScanOp::new(
+            table.clone(),
+            access.clone(),
+            filter.clone(),
+            slots.clone(),
+        )),
         Plan::Virtual { table } => Box::new(relational::VirtualOp::new(table.clone())),
-        Plan::Filter { input, predicate, slots } => {
-            Box::new(relational::FilterOp::new(build(input), predicate.clone(), slots.clone()))
-        }
-        Plan::Project { input, exprs, slots } => {
-            Box::new(relational::ProjectOp::new(build(input), exprs.clone(), slots.clone()))
-        }
-        Plan::Aggregate { input, group_by, aggregates } => Box::new(aggregate::AggregateOp::new(
+        Plan::Filter {
+            input,
+            predicate,
+            slots,
+        } => Box::new(relational::FilterOp::new(
+            build(input),
+            predicate.clone(),
+            slots.clone(),
+        )),
+        Plan::Project {
+            input,
+            exprs,
+            slots,
+        } => Box::new(relational::ProjectOp::new(
+            build(input),
+            exprs.clone(),
+            slots.clone(),
+        )),
+        Plan::Aggregate {
+            input,
+            group_by,
+            aggregates,
+        } => Box::new(aggregate::AggregateOp::new(
             build(input),
             group_by.clone(),
             aggregates.clone(),
         )),
         Plan::Sort { input, keys } => Box::new(relational::SortOp::new(build(input), keys.clone())),
-        Plan::Limit { input, limit, offset } => {
-            Box::new(relational::LimitOp::new(build(input), limit.clone(), offset.clone()))
-        }
+        Plan::Limit {
+            input,
+            limit,
+            offset,
+        } => Box::new(relational::LimitOp::new(
+            build(input),
+            limit.clone(),
+            offset.clone(),
+        )),
         Plan::Distinct { input } => Box::new(relational::DistinctOp::new(build(input))),
-        Plan::Join { left, right, kind, method, condition, left_width, right_width, slots } => {
-            Box::new(join::JoinOp::new(
-                build(left),
-                build(right),
-                *kind,
-                method.clone(),
-                condition.clone(),
-                *left_width,
-                *right_width,
-                slots.clone(),
-            ))
-        }
-        Plan::SetOp { left, right, op, all } => Box::new(relational::SetOpOp::new(build(left), build(right), *op, *all)),
+        Plan::Join {
+            left,
+            right,
+            kind,
+            method,
+            condition,
+            left_width,
+            right_width,
+            slots,
+        } => Box::new(join::JoinOp::new(
+            build(left),
+            build(right),
+            *kind,
+            method.clone(),
+            condition.clone(),
+            *left_width,
+            *right_width,
+            slots.clone(),
+        )),
+        Plan::SetOp {
+            left,
+            right,
+            op,
+            all,
+        } => Box::new(relational::SetOpOp::new(
+            build(left),
+            build(right),
+            *op,
+            *all,
+        )),
     }
 }
 
 /// Runs `plan` to completion (subqueries, INSERT sources, results).
-pub fn run_plan<'a, 'b>(plan: &'a Plan, cx: &'a mut ExecCtx<'b>) -> BoxFuture<'a, Result<Vec<Row>, SqlError>>
+pub fn run_plan<'a, 'b>(
+    plan: &'a Plan,
+    cx: &'a mut ExecCtx<'b>,
+) -> BoxFuture<'a, Result<Vec<Row>, SqlError>>
 where
     'b: 'a,
 {

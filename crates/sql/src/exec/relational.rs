@@ -31,7 +31,10 @@ pub struct ValuesOp {
 
 impl ValuesOp {
     pub fn new(rows: Vec<Vec<Expr>>, slots: Vec<Slot>) -> ValuesOp {
-        ValuesOp { rows: rows.into(), slots: SlotRunner::new(slots) }
+        ValuesOp {
+            rows: rows.into(),
+            slots: SlotRunner::new(slots),
+        }
     }
 }
 
@@ -43,7 +46,10 @@ impl Operator for ValuesOp {
         };
         let slot_values = self.slots.compute(&[], cx).await?;
         let env = cx.env(&slot_values);
-        let row = exprs.iter().map(|e| e.eval(&[], &env)).collect::<Result<Vec<_>, _>>()?;
+        let row = exprs
+            .iter()
+            .map(|e| e.eval(&[], &env))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(row))
     }
 }
@@ -79,7 +85,11 @@ pub struct FilterOp {
 
 impl FilterOp {
     pub fn new(input: BoxOp, predicate: Expr, slots: Vec<Slot>) -> FilterOp {
-        FilterOp { input, predicate, slots: SlotRunner::new(slots) }
+        FilterOp {
+            input,
+            predicate,
+            slots: SlotRunner::new(slots),
+        }
     }
 }
 
@@ -106,7 +116,11 @@ pub struct ProjectOp {
 
 impl ProjectOp {
     pub fn new(input: BoxOp, exprs: Vec<Expr>, slots: Vec<Slot>) -> ProjectOp {
-        ProjectOp { input, exprs, slots: SlotRunner::new(slots) }
+        ProjectOp {
+            input,
+            exprs,
+            slots: SlotRunner::new(slots),
+        }
     }
 }
 
@@ -118,7 +132,11 @@ impl Operator for ProjectOp {
         };
         let slot_values = self.slots.compute(&row, cx).await?;
         let env = cx.env(&slot_values);
-        let out = self.exprs.iter().map(|e| e.eval(&row, &env)).collect::<Result<Vec<_>, _>>()?;
+        let out = self
+            .exprs
+            .iter()
+            .map(|e| e.eval(&row, &env))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(out))
     }
 }
@@ -129,11 +147,27 @@ pub fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
         let (x, y) = (&a[i], &b[i]);
         let ord = match (x.is_null(), y.is_null()) {
             (true, true) => Ordering::Equal,
-            (true, false) => if k.nulls_first { Ordering::Less } else { Ordering::Greater },
-            (false, true) => if k.nulls_first { Ordering::Greater } else { Ordering::Less },
+            (true, false) => {
+                if k.nulls_first {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (false, true) => {
+                if k.nulls_first {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
             _ => {
                 let o = x.total_cmp(y);
-                if k.descending { o.reverse() } else { o }
+                if k.descending {
+                    o.reverse()
+                } else {
+                    o
+                }
             }
         };
         if ord != Ordering::Equal {
@@ -152,7 +186,11 @@ pub struct SortOp {
 
 impl SortOp {
     pub fn new(input: BoxOp, keys: Vec<SortKey>) -> SortOp {
-        SortOp { input, keys, sorted: None }
+        SortOp {
+            input,
+            keys,
+            sorted: None,
+        }
     }
 }
 
@@ -163,7 +201,11 @@ impl Operator for SortOp {
             let mut keyed: Vec<(Vec<Value>, Row)> = Vec::new();
             while let Some(row) = self.input.next(cx).await? {
                 let env = cx.env(&[]);
-                let k = self.keys.iter().map(|k| k.expr.eval(&row, &env)).collect::<Result<Vec<_>, _>>()?;
+                let k = self
+                    .keys
+                    .iter()
+                    .map(|k| k.expr.eval(&row, &env))
+                    .collect::<Result<Vec<_>, _>>()?;
                 keyed.push((k, row));
                 if keyed.len() % 4096 == 0 {
                     cx.check_cancel()?;
@@ -189,7 +231,14 @@ pub struct LimitOp {
 
 impl LimitOp {
     pub fn new(input: BoxOp, limit: Option<Expr>, offset: Option<Expr>) -> LimitOp {
-        LimitOp { input, limit_expr: limit, offset_expr: offset, remaining: None, skipped: false, offset: 0 }
+        LimitOp {
+            input,
+            limit_expr: limit,
+            offset_expr: offset,
+            remaining: None,
+            skipped: false,
+            offset: 0,
+        }
     }
 }
 
@@ -201,7 +250,11 @@ fn count_value(e: &Option<Expr>, cx: &ExecCtx<'_>, what: &str) -> Result<Option<
         v => {
             let n = v.as_i64().unwrap_or(0);
             if n < 0 {
-                let code = if what == "OFFSET" { SqlState("2201X") } else { SqlState("2201W") };
+                let code = if what == "OFFSET" {
+                    SqlState("2201X")
+                } else {
+                    SqlState("2201W")
+                };
                 return Err(SqlError::new(code, format!("{what} must not be negative")));
             }
             Ok(Some(n as u64))
@@ -245,7 +298,10 @@ pub struct DistinctOp {
 
 impl DistinctOp {
     pub fn new(input: BoxOp) -> DistinctOp {
-        DistinctOp { input, seen: HashSet::new() }
+        DistinctOp {
+            input,
+            seen: HashSet::new(),
+        }
     }
 }
 
@@ -274,7 +330,15 @@ pub struct SetOpOp {
 
 impl SetOpOp {
     pub fn new(left: BoxOp, right: BoxOp, op: SetOpKind, all: bool) -> SetOpOp {
-        SetOpOp { left, right, op, all, left_done: false, seen: HashSet::new(), right_counts: None }
+        SetOpOp {
+            left,
+            right,
+            op,
+            all,
+            left_done: false,
+            seen: HashSet::new(),
+            right_counts: None,
+        }
     }
 }
 
@@ -309,7 +373,10 @@ impl Operator for SetOpOp {
             }
             self.right_counts = Some(counts);
         }
-        let counts = self.right_counts.as_mut().ok_or_else(|| SqlError::internal("set operation state"))?;
+        let counts = self
+            .right_counts
+            .as_mut()
+            .ok_or_else(|| SqlError::internal("set operation state"))?;
         while let Some(row) = self.left.next(cx).await? {
             let in_right = counts.get(&row).copied().unwrap_or(0);
             let emit = match (self.op, self.all) {

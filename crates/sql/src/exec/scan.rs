@@ -25,7 +25,11 @@ enum State {
     Start,
     /// Walking `[cursor, end)` of the primary index (`index` = None) or of a
     /// secondary index.
-    Span { cursor: Vec<u8>, end: Vec<u8>, secondary: bool },
+    Span {
+        cursor: Vec<u8>,
+        end: Vec<u8>,
+        secondary: bool,
+    },
     Done,
 }
 
@@ -40,8 +44,20 @@ pub struct ScanOp {
 }
 
 impl ScanOp {
-    pub fn new(table: Arc<TableDesc>, access: Access, filter: Option<Expr>, slots: Vec<Slot>) -> ScanOp {
-        ScanOp { table, access, filter, slots: SlotRunner::new(slots), state: State::Start, buffer: VecDeque::new() }
+    pub fn new(
+        table: Arc<TableDesc>,
+        access: Access,
+        filter: Option<Expr>,
+        slots: Vec<Slot>,
+    ) -> ScanOp {
+        ScanOp {
+            table,
+            access,
+            filter,
+            slots: SlotRunner::new(slots),
+            state: State::Start,
+            buffer: VecDeque::new(),
+        }
     }
 
     fn eval_keys(exprs: &[Expr], cx: &ExecCtx<'_>) -> Result<Option<Vec<Value>>, SqlError> {
@@ -59,7 +75,13 @@ impl ScanOp {
     }
 
     /// `[start, end)` of a key range over `index_id`'s keys.
-    fn span(&self, index_id: u32, descending: &[bool], range: &KeyRange, cx: &ExecCtx<'_>) -> Result<Option<(Vec<u8>, Vec<u8>)>, SqlError> {
+    fn span(
+        &self,
+        index_id: u32,
+        descending: &[bool],
+        range: &KeyRange,
+        cx: &ExecCtx<'_>,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, SqlError> {
         let Some(prefix_values) = Self::eval_keys(&range.prefix, cx)? else {
             return Ok(None);
         };
@@ -70,24 +92,29 @@ impl ScanOp {
         let mut start = prefix.clone();
         let mut end = prefix_end(&prefix);
         let env = cx.env(&[]);
-        let bound = |b: &Option<(Expr, bool)>| -> Result<Option<Option<(Vec<u8>, bool)>>, SqlError> {
-            match b {
-                None => Ok(Some(None)),
-                Some((e, inclusive)) => {
-                    let v = e.eval(&[], &env)?;
-                    if v.is_null() {
-                        return Ok(None);
+        let bound =
+            |b: &Option<(Expr, bool)>| -> Result<Option<Option<(Vec<u8>, bool)>>, SqlError> {
+                match b {
+                    None => Ok(Some(None)),
+                    Some((e, inclusive)) => {
+                        let v = e.eval(&[], &env)?;
+                        if v.is_null() {
+                            return Ok(None);
+                        }
+                        let mut k = prefix.clone();
+                        encode_key_value(&mut k, &v, range.next_descending)?;
+                        Ok(Some(Some((k, *inclusive))))
                     }
-                    let mut k = prefix.clone();
-                    encode_key_value(&mut k, &v, range.next_descending)?;
-                    Ok(Some(Some((k, *inclusive))))
                 }
-            }
-        };
+            };
         let (Some(lower), Some(upper)) = (bound(&range.lower)?, bound(&range.upper)?) else {
             return Ok(None);
         };
-        let (key_low, key_high) = if range.next_descending { (upper, lower) } else { (lower, upper) };
+        let (key_low, key_high) = if range.next_descending {
+            (upper, lower)
+        } else {
+            (lower, upper)
+        };
         if let Some((k, inclusive)) = key_low {
             start = if inclusive { k } else { prefix_end(&k) };
         }
@@ -101,7 +128,11 @@ impl ScanOp {
         match self.access.clone() {
             Access::Full => {
                 let prefix = index_prefix(self.table.id, PRIMARY_INDEX_ID);
-                self.state = State::Span { end: prefix_end(&prefix), cursor: prefix, secondary: false };
+                self.state = State::Span {
+                    end: prefix_end(&prefix),
+                    cursor: prefix,
+                    secondary: false,
+                };
             }
             Access::PointGets(keys) => {
                 let mut row_keys = Vec::new();
@@ -127,13 +158,21 @@ impl ScanOp {
             Access::Range(range) => {
                 let desc = vec![false; self.table.primary_key.len()];
                 self.state = match self.span(PRIMARY_INDEX_ID, &desc, &range, cx)? {
-                    Some((cursor, end)) => State::Span { cursor, end, secondary: false },
+                    Some((cursor, end)) => State::Span {
+                        cursor,
+                        end,
+                        secondary: false,
+                    },
                     None => State::Done,
                 };
             }
             Access::Index { index, range } => {
                 self.state = match self.span(index.id, &index.descending, &range, cx)? {
-                    Some((cursor, end)) => State::Span { cursor, end, secondary: true },
+                    Some((cursor, end)) => State::Span {
+                        cursor,
+                        end,
+                        secondary: true,
+                    },
                     None => State::Done,
                 };
             }
@@ -146,7 +185,11 @@ impl ScanOp {
         for row in rows {
             let keep = match &self.filter {
                 Some(f) => {
-                    let slot_values = if self.slots.is_empty() { Vec::new() } else { self.slots.compute(&row, cx).await? };
+                    let slot_values = if self.slots.is_empty() {
+                        Vec::new()
+                    } else {
+                        self.slots.compute(&row, cx).await?
+                    };
                     let env = cx.env(&slot_values);
                     passes(&f.eval(&row, &env)?)?
                 }
@@ -160,24 +203,40 @@ impl ScanOp {
     }
 
     async fn fetch_chunk(&mut self, cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
-        let State::Span { cursor, end, secondary } = &self.state else {
+        let State::Span {
+            cursor,
+            end,
+            secondary,
+        } = &self.state
+        else {
             return Ok(());
         };
         let (cursor, end, secondary) = (cursor.clone(), end.clone(), *secondary);
         cx.check_cancel()?;
-        let chunk = cx.txn.scan(&cursor, Some(&end), SCAN_CHUNK).await.map_err(txn_error)?;
+        let chunk = cx
+            .txn
+            .scan(&cursor, Some(&end), SCAN_CHUNK)
+            .await
+            .map_err(txn_error)?;
         let full = chunk.len() == SCAN_CHUNK;
         self.state = match chunk.last() {
             Some((k, _)) if full => {
                 let mut next = k.clone();
                 next.push(0);
-                State::Span { cursor: next, end, secondary }
+                State::Span {
+                    cursor: next,
+                    end,
+                    secondary,
+                }
             }
             _ => State::Done,
         };
         let mut rows = Vec::with_capacity(chunk.len());
         if secondary {
-            let keys: Vec<Vec<u8>> = chunk.iter().map(|(_, suffix)| row_key_from_suffix(&self.table, suffix)).collect();
+            let keys: Vec<Vec<u8>> = chunk
+                .iter()
+                .map(|(_, suffix)| row_key_from_suffix(&self.table, suffix))
+                .collect();
             let found = cx.txn.get_batch(&keys).await.map_err(txn_error)?;
             for v in found.into_iter().flatten() {
                 rows.push(decode_table_row(&self.table, &v)?);

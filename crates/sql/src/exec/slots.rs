@@ -25,7 +25,11 @@ impl SlotRunner {
     }
 
     /// The slot values for `row`.
-    pub async fn compute(&mut self, row: &[Value], cx: &mut ExecCtx<'_>) -> Result<Vec<SlotValue>, SqlError> {
+    pub async fn compute(
+        &mut self,
+        row: &[Value],
+        cx: &mut ExecCtx<'_>,
+    ) -> Result<Vec<SlotValue>, SqlError> {
         let mut out = Vec::with_capacity(self.slots.len());
         for i in 0..self.slots.len() {
             if let Some(v) = &self.cached[i] {
@@ -43,7 +47,12 @@ impl SlotRunner {
     }
 }
 
-async fn compute_one(slot: &Slot, row: &[Value], earlier: &[SlotValue], cx: &mut ExecCtx<'_>) -> Result<SlotValue, SqlError> {
+async fn compute_one(
+    slot: &Slot,
+    row: &[Value],
+    earlier: &[SlotValue],
+    cx: &mut ExecCtx<'_>,
+) -> Result<SlotValue, SqlError> {
     match &slot.kind {
         SlotKind::Scalar(plan) | SlotKind::Exists(plan) | SlotKind::Set(plan) => {
             cx.outer.push(row.to_vec());
@@ -58,7 +67,12 @@ async fn compute_one(slot: &Slot, row: &[Value], earlier: &[SlotValue], cx: &mut
                             "more than one row returned by a subquery used as an expression",
                         ));
                     }
-                    SlotValue::Scalar(rows.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Null))
+                    SlotValue::Scalar(
+                        rows.into_iter()
+                            .next()
+                            .and_then(|r| r.into_iter().next())
+                            .unwrap_or(Value::Null),
+                    )
                 }
                 SlotKind::Exists(_) => SlotValue::Scalar(Value::Bool(!rows.is_empty())),
                 _ => {
@@ -92,9 +106,13 @@ async fn compute_one(slot: &Slot, row: &[Value], earlier: &[SlotValue], cx: &mut
         SlotKind::Setval(args) => {
             let values = {
                 let env = cx.env(earlier);
-                args.iter().map(|a| a.eval(row, &env)).collect::<Result<Vec<_>, _>>()?
+                args.iter()
+                    .map(|a| a.eval(row, &env))
+                    .collect::<Result<Vec<_>, _>>()?
             };
-            let (Some(Value::Text(name)), Some(value)) = (values.first(), values.get(1).and_then(Value::as_i64)) else {
+            let (Some(Value::Text(name)), Some(value)) =
+                (values.first(), values.get(1).and_then(Value::as_i64))
+            else {
                 return Ok(SlotValue::Scalar(Value::Null));
             };
             let is_called = !matches!(values.get(2), Some(Value::Bool(false)));

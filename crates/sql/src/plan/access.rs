@@ -18,7 +18,10 @@ use crate::catalog::{IndexDesc, TableDesc};
 fn has_slots(e: &Expr) -> bool {
     let mut found = false;
     e.walk(&mut |x| {
-        if matches!(x, Expr::Slot(_) | Expr::InSlot { .. } | Expr::Quantified { .. }) {
+        if matches!(
+            x,
+            Expr::Slot(_) | Expr::InSlot { .. } | Expr::Quantified { .. }
+        ) {
             found = true;
         }
     });
@@ -44,23 +47,55 @@ pub fn push_down_filter(plan: Plan, predicate: Expr, slots: Vec<Slot>) -> Plan {
         }
     }
     match Expr::and_all(kept) {
-        Some(predicate) => Plan::Filter { input: Box::new(plan), predicate, slots },
+        Some(predicate) => Plan::Filter {
+            input: Box::new(plan),
+            predicate,
+            slots,
+        },
         None => plan,
     }
 }
 
 fn push(plan: Plan, c: Expr) -> Result<Plan, (Plan, Expr)> {
     match plan {
-        Plan::Scan { table, filter, slots, .. } if slots.is_empty() => {
-            let filter = Expr::and_all(filter.into_iter().flat_map(Expr::conjuncts).chain([c]).collect());
+        Plan::Scan {
+            table,
+            filter,
+            slots,
+            ..
+        } if slots.is_empty() => {
+            let filter = Expr::and_all(
+                filter
+                    .into_iter()
+                    .flat_map(Expr::conjuncts)
+                    .chain([c])
+                    .collect(),
+            );
             let access = choose_access(&table, filter.as_ref());
-            Ok(Plan::Scan { table, access, filter, slots })
+            Ok(Plan::Scan {
+                table,
+                access,
+                filter,
+                slots,
+            })
         }
-        Plan::Join { left, right, kind, condition, left_width, right_width, slots, method } => {
+        Plan::Join {
+            left,
+            right,
+            kind,
+            condition,
+            left_width,
+            right_width,
+            slots,
+            method,
+        } => {
             let cols = c.columns_used();
             let all_left = cols.iter().all(|i| *i < left_width);
             let all_right = cols.iter().all(|i| *i >= left_width);
-            let rebuild = |left: Box<Plan>, right: Box<Plan>, condition: Option<Expr>, method: JoinMethod| Plan::Join {
+            let rebuild = |left: Box<Plan>,
+                           right: Box<Plan>,
+                           condition: Option<Expr>,
+                           method: JoinMethod| Plan::Join {
                 left,
                 right,
                 kind,
@@ -99,7 +134,11 @@ fn push(plan: Plan, c: Expr) -> Result<Plan, (Plan, Expr)> {
 }
 
 /// Hash join when the condition has `left.x = right.y` conjuncts.
-pub fn choose_join_method(condition: Option<&Expr>, left_width: usize, slots: &[Slot]) -> JoinMethod {
+pub fn choose_join_method(
+    condition: Option<&Expr>,
+    left_width: usize,
+    slots: &[Slot],
+) -> JoinMethod {
     let Some(cond) = condition else {
         return JoinMethod::NestedLoop;
     };
@@ -109,13 +148,21 @@ pub fn choose_join_method(condition: Option<&Expr>, left_width: usize, slots: &[
     let mut left_keys = Vec::new();
     let mut right_keys = Vec::new();
     for c in cond.clone().conjuncts() {
-        if let Expr::Binary { op: BinaryOp::Eq, left, right, .. } = &c {
+        if let Expr::Binary {
+            op: BinaryOp::Eq,
+            left,
+            right,
+            ..
+        } = &c
+        {
             let lc = left.columns_used();
             let rc = right.columns_used();
             if lc.is_empty() || rc.is_empty() {
                 continue;
             }
-            let (l, r) = if lc.iter().all(|i| *i < left_width) && rc.iter().all(|i| *i >= left_width) {
+            let (l, r) = if lc.iter().all(|i| *i < left_width)
+                && rc.iter().all(|i| *i >= left_width)
+            {
                 ((**left).clone(), (**right).clone())
             } else if rc.iter().all(|i| *i < left_width) && lc.iter().all(|i| *i >= left_width) {
                 ((**right).clone(), (**left).clone())
@@ -131,7 +178,10 @@ pub fn choose_join_method(condition: Option<&Expr>, left_width: usize, slots: &[
     if left_keys.is_empty() {
         JoinMethod::NestedLoop
     } else {
-        JoinMethod::Hash { left_keys, right_keys }
+        JoinMethod::Hash {
+            left_keys,
+            right_keys,
+        }
     }
 }
 
@@ -150,7 +200,12 @@ fn key_column(e: &Expr) -> Option<usize> {
     match e {
         Expr::Column { index, .. } => Some(*index),
         Expr::Cast { expr, from, to, .. } => {
-            let ints = |t: &DataType| matches!(t, DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Numeric(_));
+            let ints = |t: &DataType| {
+                matches!(
+                    t,
+                    DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Numeric(_)
+                )
+            };
             let same_family = (ints(from) && ints(to)) || (from.is_string() && to.is_string());
             if same_family {
                 key_column(expr)
@@ -169,13 +224,17 @@ fn column_facts(table: &TableDesc, filter: Option<&Expr>) -> Vec<ColumnFacts> {
     };
     for c in filter.clone().conjuncts() {
         match &c {
-            Expr::Binary { op, left, right, .. } => {
+            Expr::Binary {
+                op, left, right, ..
+            } => {
                 let (col, value, op) = match (key_column(left), key_column(right)) {
                     (Some(i), _) if right.is_row_independent() => (i, (**right).clone(), *op),
                     (_, Some(i)) if left.is_row_independent() => (i, (**left).clone(), flip(*op)),
                     _ => continue,
                 };
-                let Some(f) = facts.get_mut(col) else { continue };
+                let Some(f) = facts.get_mut(col) else {
+                    continue;
+                };
                 match op {
                     BinaryOp::Eq => f.equal = Some(value),
                     BinaryOp::Gt => f.lower = Some((value, false)),
@@ -185,7 +244,11 @@ fn column_facts(table: &TableDesc, filter: Option<&Expr>) -> Vec<ColumnFacts> {
                     _ => {}
                 }
             }
-            Expr::InList { expr, list, negated: false } => {
+            Expr::InList {
+                expr,
+                list,
+                negated: false,
+            } => {
                 if let Some(i) = key_column(expr) {
                     if list.iter().all(Expr::is_row_independent) && list.len() <= 256 {
                         if let Some(f) = facts.get_mut(i) {
@@ -212,10 +275,17 @@ fn flip(op: BinaryOp) -> BinaryOp {
 
 /// How well an index's columns are constrained: (equality prefix length,
 /// whether the next column has a bound).
-fn index_match(table: &TableDesc, columns: &[u32], descending: &[bool], facts: &[ColumnFacts]) -> (Vec<Expr>, Option<KeyRange>) {
+fn index_match(
+    table: &TableDesc,
+    columns: &[u32],
+    descending: &[bool],
+    facts: &[ColumnFacts],
+) -> (Vec<Expr>, Option<KeyRange>) {
     let mut prefix = Vec::new();
     for (i, id) in columns.iter().enumerate() {
-        let Some(pos) = table.position_of(*id) else { break };
+        let Some(pos) = table.position_of(*id) else {
+            break;
+        };
         match &facts[pos].equal {
             Some(v) => prefix.push(v.clone()),
             None => {
@@ -275,15 +345,28 @@ pub fn choose_access(table: &Arc<TableDesc>, filter: Option<&Expr>) -> Access {
         let full_unique = idx.unique && prefix.len() == idx.columns.len();
         let score = prefix.len() * 2 + range.is_some() as usize;
         if full_unique || score > pk_score {
-            let range = range.unwrap_or(KeyRange { prefix, lower: None, upper: None, next_descending: false });
-            return Access::Index { index: idx.clone(), range };
+            let range = range.unwrap_or(KeyRange {
+                prefix,
+                lower: None,
+                upper: None,
+                next_descending: false,
+            });
+            return Access::Index {
+                index: idx.clone(),
+                range,
+            };
         }
     }
     if let Some(range) = pk_range {
         return Access::Range(range);
     }
     if !pk_prefix.is_empty() {
-        return Access::Range(KeyRange { prefix: pk_prefix, lower: None, upper: None, next_descending: false });
+        return Access::Range(KeyRange {
+            prefix: pk_prefix,
+            lower: None,
+            upper: None,
+            next_descending: false,
+        });
     }
     Access::Full
 }

@@ -12,23 +12,42 @@ pub fn explain(plan: &Plan) -> Vec<String> {
 }
 
 fn join_exprs(items: &[Expr]) -> String {
-    items.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn key_names(table: &TableDesc, ids: &[u32]) -> Vec<String> {
     ids.iter()
-        .map(|id| table.position_of(*id).map(|p| table.columns[p].name.clone()).unwrap_or_default())
+        .map(|id| {
+            table
+                .position_of(*id)
+                .map(|p| table.columns[p].name.clone())
+                .unwrap_or_default()
+        })
         .collect()
 }
 
 fn range_text(names: &[String], range: &KeyRange) -> String {
-    let mut parts: Vec<String> = names.iter().zip(&range.prefix).map(|(n, v)| format!("{n} = {v}")).collect();
+    let mut parts: Vec<String> = names
+        .iter()
+        .zip(&range.prefix)
+        .map(|(n, v)| format!("{n} = {v}"))
+        .collect();
     if let Some(next) = names.get(range.prefix.len()) {
         if let Some((v, inclusive)) = &range.lower {
-            parts.push(format!("{next} {} {v}", if *inclusive { ">=" } else { ">" }));
+            parts.push(format!(
+                "{next} {} {v}",
+                if *inclusive { ">=" } else { ">" }
+            ));
         }
         if let Some((v, inclusive)) = &range.upper {
-            parts.push(format!("{next} {} {v}", if *inclusive { "<=" } else { "<" }));
+            parts.push(format!(
+                "{next} {} {v}",
+                if *inclusive { "<=" } else { "<" }
+            ));
         }
     }
     parts.join(" AND ")
@@ -49,7 +68,11 @@ fn subplans(slots: &[super::Slot], depth: usize, out: &mut Vec<String>) {
             SlotKind::Scalar(p) | SlotKind::Exists(p) | SlotKind::Set(p) => p,
             SlotKind::Nextval(_) | SlotKind::Currval(_) | SlotKind::Setval(_) => continue,
         };
-        out.push(format!("{pad}SubPlan {}{}", i + 1, if s.correlated { " (correlated)" } else { "" }));
+        out.push(format!(
+            "{pad}SubPlan {}{}",
+            i + 1,
+            if s.correlated { " (correlated)" } else { "" }
+        ));
         render(plan, depth + 2, out);
     }
 }
@@ -65,17 +88,30 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             }
             subplans(slots, depth, out);
         }
-        Plan::Scan { table, access, filter, slots } => {
+        Plan::Scan {
+            table,
+            access,
+            filter,
+            slots,
+        } => {
             let pk = key_names(table, &table.primary_key);
             let how = match access {
                 Access::Full => "full scan".to_string(),
                 Access::PointGets(keys) if keys.len() == 1 => format!(
                     "point get on {}: {}",
                     pk_name(table),
-                    pk.iter().zip(&keys[0]).map(|(n, v)| format!("{n} = {v}")).collect::<Vec<_>>().join(" AND ")
+                    pk.iter()
+                        .zip(&keys[0])
+                        .map(|(n, v)| format!("{n} = {v}"))
+                        .collect::<Vec<_>>()
+                        .join(" AND ")
                 ),
-                Access::PointGets(keys) => format!("{} point gets on {}", keys.len(), pk_name(table)),
-                Access::Range(r) => format!("range scan on {}: {}", pk_name(table), range_text(&pk, r)),
+                Access::PointGets(keys) => {
+                    format!("{} point gets on {}", keys.len(), pk_name(table))
+                }
+                Access::Range(r) => {
+                    format!("range scan on {}: {}", pk_name(table), range_text(&pk, r))
+                }
                 Access::Index { index, range } => {
                     let names = key_names(table, &index.columns);
                     let text = range_text(&names, range);
@@ -93,17 +129,29 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             subplans(slots, depth, out);
         }
         Plan::Virtual { table } => out.push(format!("{pad}Virtual Scan on {}", table.name())),
-        Plan::Filter { input, predicate, slots } => {
+        Plan::Filter {
+            input,
+            predicate,
+            slots,
+        } => {
             out.push(format!("{pad}Filter: {predicate}"));
             subplans(slots, depth, out);
             render(input, depth + 1, out);
         }
-        Plan::Project { input, exprs, slots } => {
+        Plan::Project {
+            input,
+            exprs,
+            slots,
+        } => {
             out.push(format!("{pad}Project: {}", join_exprs(exprs)));
             subplans(slots, depth, out);
             render(input, depth + 1, out);
         }
-        Plan::Aggregate { input, group_by, aggregates } => {
+        Plan::Aggregate {
+            input,
+            group_by,
+            aggregates,
+        } => {
             let aggs: Vec<String> = aggregates
                 .iter()
                 .map(|a| {
@@ -119,29 +167,48 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
                         AggFunc::StringAgg => "string_agg",
                         AggFunc::ArrayAgg => "array_agg",
                     };
-                    format!("{name}({}{})", if a.distinct { "DISTINCT " } else { "" }, join_exprs(&a.args))
+                    format!(
+                        "{name}({}{})",
+                        if a.distinct { "DISTINCT " } else { "" },
+                        join_exprs(&a.args)
+                    )
                 })
                 .collect();
             if group_by.is_empty() {
                 out.push(format!("{pad}Aggregate: {}", aggs.join(", ")));
             } else {
-                out.push(format!("{pad}Hash Aggregate: group by {}; {}", join_exprs(group_by), aggs.join(", ")));
+                out.push(format!(
+                    "{pad}Hash Aggregate: group by {}; {}",
+                    join_exprs(group_by),
+                    aggs.join(", ")
+                ));
             }
             render(input, depth + 1, out);
         }
         Plan::Sort { input, keys } => {
             let keys: Vec<String> = keys
                 .iter()
-                .map(|k| format!("{}{}{}", k.expr, if k.descending { " DESC" } else { "" }, match (k.descending, k.nulls_first) {
-                    (false, true) => " NULLS FIRST",
-                    (true, false) => " NULLS LAST",
-                    _ => "",
-                }))
+                .map(|k| {
+                    format!(
+                        "{}{}{}",
+                        k.expr,
+                        if k.descending { " DESC" } else { "" },
+                        match (k.descending, k.nulls_first) {
+                            (false, true) => " NULLS FIRST",
+                            (true, false) => " NULLS LAST",
+                            _ => "",
+                        }
+                    )
+                })
                 .collect();
             out.push(format!("{pad}Sort: {}", keys.join(", ")));
             render(input, depth + 1, out);
         }
-        Plan::Limit { input, limit, offset } => {
+        Plan::Limit {
+            input,
+            limit,
+            offset,
+        } => {
             let mut parts = Vec::new();
             if let Some(l) = limit {
                 parts.push(format!("limit {l}"));
@@ -156,7 +223,15 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             out.push(format!("{pad}Distinct (hash)"));
             render(input, depth + 1, out);
         }
-        Plan::Join { left, right, kind, method, condition, slots, .. } => {
+        Plan::Join {
+            left,
+            right,
+            kind,
+            method,
+            condition,
+            slots,
+            ..
+        } => {
             let kind = match kind {
                 JoinKind::Inner => "inner",
                 JoinKind::Left => "left",
@@ -164,7 +239,10 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
                 JoinKind::Full => "full",
             };
             match method {
-                JoinMethod::Hash { left_keys, right_keys } => out.push(format!(
+                JoinMethod::Hash {
+                    left_keys,
+                    right_keys,
+                } => out.push(format!(
                     "{pad}Hash Join ({kind}): hash on ({}) = ({})",
                     join_exprs(left_keys),
                     join_exprs(right_keys)
@@ -178,7 +256,12 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             render(left, depth + 1, out);
             render(right, depth + 1, out);
         }
-        Plan::SetOp { left, right, op, all } => {
+        Plan::SetOp {
+            left,
+            right,
+            op,
+            all,
+        } => {
             let name = match op {
                 SetOpKind::Union => "Union",
                 SetOpKind::Intersect => "Intersect",

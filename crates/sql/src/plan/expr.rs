@@ -17,10 +17,17 @@ use rangedb_sqltypes::{DataType, EvalContext, Row, SqlError, SqlState, Value};
 pub enum Expr {
     Const(Value),
     /// A column of the operator's input row.
-    Column { index: usize, name: String },
+    Column {
+        index: usize,
+        name: String,
+    },
     /// A column of an enclosing query's current row (correlated subquery);
     /// depth 0 is the nearest enclosing query.
-    Outer { depth: usize, index: usize, name: String },
+    Outer {
+        depth: usize,
+        index: usize,
+        name: String,
+    },
     /// `$n` (0-based here).
     Param(usize),
     Cast {
@@ -35,25 +42,53 @@ pub enum Expr {
         left: Box<Expr>,
         right: Box<Expr>,
     },
-    Unary { op: UnaryOp, operand: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
-    IsNull { expr: Box<Expr>, negated: bool },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
     /// `IS [NOT] TRUE/FALSE/UNKNOWN`: never NULL.
-    IsBool { expr: Box<Expr>, value: Option<bool>, negated: bool },
-    IsDistinct { left: Box<Expr>, right: Box<Expr>, negated: bool },
+    IsBool {
+        expr: Box<Expr>,
+        value: Option<bool>,
+        negated: bool,
+    },
+    IsDistinct {
+        left: Box<Expr>,
+        right: Box<Expr>,
+        negated: bool,
+    },
     Like {
         expr: Box<Expr>,
         pattern: Box<Expr>,
         case_insensitive: bool,
         negated: bool,
     },
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
     /// `expr [NOT] IN (subquery)`: the subquery's values are slot `slot`.
-    InSlot { expr: Box<Expr>, slot: usize, negated: bool },
+    InSlot {
+        expr: Box<Expr>,
+        slot: usize,
+        negated: bool,
+    },
     /// `expr op ANY|ALL (subquery)` over the values in slot `slot`.
-    Quantified { expr: Box<Expr>, op: BinaryOp, signature: BinaryOpSignature, slot: usize, all: bool },
+    Quantified {
+        expr: Box<Expr>,
+        op: BinaryOp,
+        signature: BinaryOpSignature,
+        slot: usize,
+        all: bool,
+    },
     Case {
         operand: Option<Box<Expr>>,
         whens: Vec<(Expr, Expr)>,
@@ -63,11 +98,17 @@ pub enum Expr {
     NullIf(Box<Expr>, Box<Expr>),
     Greatest(Vec<Expr>),
     Least(Vec<Expr>),
-    Function { signature: FunctionSignature, args: Vec<Expr> },
+    Function {
+        signature: FunctionSignature,
+        args: Vec<Expr>,
+    },
     /// A function of the system catalogs' queries (regular expressions,
     /// `ANY (array)`, subscripts, catalog lookups): see
     /// [`crate::virtual_tables::eval`].
-    Catalog { func: crate::virtual_tables::eval::CatalogFn, args: Vec<Expr> },
+    Catalog {
+        func: crate::virtual_tables::eval::CatalogFn,
+        args: Vec<Expr>,
+    },
     /// A value computed by the owning operator before evaluation.
     Slot(usize),
 }
@@ -133,16 +174,12 @@ impl Expr {
                 .and_then(|r| r.get(*index))
                 .cloned()
                 .ok_or_else(|| SqlError::internal("outer reference without an outer row"))?,
-            Expr::Param(i) => env
-                .params
-                .get(*i)
-                .cloned()
-                .ok_or_else(|| {
-                    SqlError::new(
-                        SqlState::UNDEFINED_PARAMETER,
-                        format!("there is no parameter ${}", i + 1),
-                    )
-                })?,
+            Expr::Param(i) => env.params.get(*i).cloned().ok_or_else(|| {
+                SqlError::new(
+                    SqlState::UNDEFINED_PARAMETER,
+                    format!("there is no parameter ${}", i + 1),
+                )
+            })?,
             Expr::Cast {
                 expr,
                 from,
@@ -185,7 +222,9 @@ impl Expr {
                 }
             }
             Expr::Not(e) => bool_or_null(truth(&e.eval(row, env)?)?.map(|b| !b)),
-            Expr::IsNull { expr, negated } => Value::Bool(expr.eval(row, env)?.is_null() != *negated),
+            Expr::IsNull { expr, negated } => {
+                Value::Bool(expr.eval(row, env)?.is_null() != *negated)
+            }
             Expr::IsBool {
                 expr,
                 value,
@@ -217,7 +256,9 @@ impl Expr {
                 let v = expr.eval(row, env)?;
                 let p = pattern.eval(row, env)?;
                 match (v.as_str(), p.as_str()) {
-                    (Some(s), Some(p)) => Value::Bool(ops::like(s, p, *case_insensitive)? != *negated),
+                    (Some(s), Some(p)) => {
+                        Value::Bool(ops::like(s, p, *case_insensitive)? != *negated)
+                    }
                     _ => Value::Null,
                 }
             }
@@ -268,7 +309,13 @@ impl Expr {
                     Value::Bool(*negated)
                 }
             }
-            Expr::Quantified { expr, op, signature, slot, all } => {
+            Expr::Quantified {
+                expr,
+                op,
+                signature,
+                slot,
+                all,
+            } => {
                 let v = expr.eval(row, env)?;
                 let Some(SlotValue::Set { values, has_null }) = env.slots.get(*slot) else {
                     return Err(SqlError::internal("ANY/ALL subquery slot not computed"));
@@ -360,7 +407,10 @@ impl Expr {
                 func::call(signature, &values, env.ctx)?
             }
             Expr::Catalog { func, args } => {
-                let values = args.iter().map(|a| a.eval(row, env)).collect::<Result<Vec<_>, _>>()?;
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(row, env))
+                    .collect::<Result<Vec<_>, _>>()?;
                 crate::virtual_tables::eval::call(func, &values, env.ctx)?
             }
             Expr::Slot(i) => match env.slots.get(*i) {
@@ -375,7 +425,10 @@ impl Expr {
     pub fn is_row_independent(&self) -> bool {
         let mut independent = true;
         self.walk(&mut |e| {
-            if matches!(e, Expr::Column { .. } | Expr::Slot(_) | Expr::InSlot { .. } | Expr::Quantified { .. }) {
+            if matches!(
+                e,
+                Expr::Column { .. } | Expr::Slot(_) | Expr::InSlot { .. } | Expr::Quantified { .. }
+            ) {
                 independent = false;
             }
             if let Expr::Function { signature, .. } = e {
@@ -391,13 +444,17 @@ impl Expr {
     pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Const(_) | Expr::Column { .. } | Expr::Outer { .. } | Expr::Param(_) | Expr::Slot(_) => {}
-            Expr::Cast { expr, .. } | Expr::Not(expr) | Expr::IsNull { expr, .. } | Expr::IsBool { expr, .. } => {
-                expr.walk(f)
-            }
+            Expr::Const(_)
+            | Expr::Column { .. }
+            | Expr::Outer { .. }
+            | Expr::Param(_)
+            | Expr::Slot(_) => {}
+            Expr::Cast { expr, .. }
+            | Expr::Not(expr)
+            | Expr::IsNull { expr, .. }
+            | Expr::IsBool { expr, .. } => expr.walk(f),
             Expr::Unary { operand, .. } => operand.walk(f),
-            Expr::Binary { left, right, .. }
-            | Expr::IsDistinct { left, right, .. } => {
+            Expr::Binary { left, right, .. } | Expr::IsDistinct { left, right, .. } => {
                 left.walk(f);
                 right.walk(f);
             }
@@ -433,7 +490,9 @@ impl Expr {
             Expr::Coalesce(items) | Expr::Greatest(items) | Expr::Least(items) => {
                 items.iter().for_each(|e| e.walk(f))
             }
-            Expr::Function { args, .. } | Expr::Catalog { args, .. } => args.iter().for_each(|e| e.walk(f)),
+            Expr::Function { args, .. } | Expr::Catalog { args, .. } => {
+                args.iter().for_each(|e| e.walk(f))
+            }
         }
     }
 
@@ -450,10 +509,15 @@ impl Expr {
     fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
         f(self);
         match self {
-            Expr::Const(_) | Expr::Column { .. } | Expr::Outer { .. } | Expr::Param(_) | Expr::Slot(_) => {}
-            Expr::Cast { expr, .. } | Expr::Not(expr) | Expr::IsNull { expr, .. } | Expr::IsBool { expr, .. } => {
-                expr.walk_mut(f)
-            }
+            Expr::Const(_)
+            | Expr::Column { .. }
+            | Expr::Outer { .. }
+            | Expr::Param(_)
+            | Expr::Slot(_) => {}
+            Expr::Cast { expr, .. }
+            | Expr::Not(expr)
+            | Expr::IsNull { expr, .. }
+            | Expr::IsBool { expr, .. } => expr.walk_mut(f),
             Expr::Unary { operand, .. } => operand.walk_mut(f),
             Expr::Binary { left, right, .. } | Expr::IsDistinct { left, right, .. } => {
                 left.walk_mut(f);
@@ -491,7 +555,9 @@ impl Expr {
             Expr::Coalesce(items) | Expr::Greatest(items) | Expr::Least(items) => {
                 items.iter_mut().for_each(|e| e.walk_mut(f))
             }
-            Expr::Function { args, .. } | Expr::Catalog { args, .. } => args.iter_mut().for_each(|e| e.walk_mut(f)),
+            Expr::Function { args, .. } | Expr::Catalog { args, .. } => {
+                args.iter_mut().for_each(|e| e.walk_mut(f))
+            }
         }
     }
 
@@ -589,7 +655,9 @@ impl fmt::Display for Expr {
             Expr::Outer { name, .. } => write!(f, "outer.{name}"),
             Expr::Param(i) => write!(f, "${}", i + 1),
             Expr::Cast { expr, to, .. } => write!(f, "{expr}::{}", to.sql_name()),
-            Expr::Binary { op, left, right, .. } => write!(f, "({left} {} {right})", op_symbol(*op)),
+            Expr::Binary {
+                op, left, right, ..
+            } => write!(f, "({left} {} {right})", op_symbol(*op)),
             Expr::Unary { op, operand } => match op {
                 UnaryOp::Neg => write!(f, "(-{operand})"),
                 UnaryOp::Plus => write!(f, "(+{operand})"),
@@ -601,7 +669,11 @@ impl fmt::Display for Expr {
             Expr::IsNull { expr, negated } => {
                 write!(f, "({expr} IS {}NULL)", if *negated { "NOT " } else { "" })
             }
-            Expr::IsBool { expr, value, negated } => write!(
+            Expr::IsBool {
+                expr,
+                value,
+                negated,
+            } => write!(
                 f,
                 "({expr} IS {}{})",
                 if *negated { "NOT " } else { "" },
@@ -611,29 +683,67 @@ impl fmt::Display for Expr {
                     None => "UNKNOWN",
                 }
             ),
-            Expr::IsDistinct { left, right, negated } => write!(
+            Expr::IsDistinct {
+                left,
+                right,
+                negated,
+            } => write!(
                 f,
                 "({left} IS {}DISTINCT FROM {right})",
                 if *negated { "NOT " } else { "" }
             ),
-            Expr::Like { expr, pattern, case_insensitive, negated } => write!(
+            Expr::Like {
+                expr,
+                pattern,
+                case_insensitive,
+                negated,
+            } => write!(
                 f,
                 "({expr} {}{} {pattern})",
                 if *negated { "NOT " } else { "" },
                 if *case_insensitive { "ILIKE" } else { "LIKE" }
             ),
-            Expr::InList { expr, list: items, negated } => {
+            Expr::InList {
+                expr,
+                list: items,
+                negated,
+            } => {
                 write!(f, "({expr} {}IN (", if *negated { "NOT " } else { "" })?;
                 list(f, items)?;
                 f.write_str("))")
             }
-            Expr::InSlot { expr, slot, negated } => {
-                write!(f, "({expr} {}IN (SubPlan {}))", if *negated { "NOT " } else { "" }, slot + 1)
+            Expr::InSlot {
+                expr,
+                slot,
+                negated,
+            } => {
+                write!(
+                    f,
+                    "({expr} {}IN (SubPlan {}))",
+                    if *negated { "NOT " } else { "" },
+                    slot + 1
+                )
             }
-            Expr::Quantified { expr, op, slot, all, .. } => {
-                write!(f, "({expr} {} {}(SubPlan {}))", op_symbol(*op), if *all { "ALL " } else { "ANY " }, slot + 1)
+            Expr::Quantified {
+                expr,
+                op,
+                slot,
+                all,
+                ..
+            } => {
+                write!(
+                    f,
+                    "({expr} {} {}(SubPlan {}))",
+                    op_symbol(*op),
+                    if *all { "ALL " } else { "ANY " },
+                    slot + 1
+                )
             }
-            Expr::Case { operand, whens, otherwise } => {
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
                 f.write_str("CASE")?;
                 if let Some(o) = operand {
                     write!(f, " {o}")?;

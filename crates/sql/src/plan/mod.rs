@@ -24,7 +24,11 @@ pub use expr::{Env, Expr, SlotValue};
 #[derive(Debug, Clone)]
 pub enum Plan {
     /// Literal rows (VALUES, or one empty row for SELECT without FROM).
-    Values { rows: Vec<Vec<Expr>>, width: usize, slots: Vec<Slot> },
+    Values {
+        rows: Vec<Vec<Expr>>,
+        width: usize,
+        slots: Vec<Slot>,
+    },
     /// Rows of a table, fetched by `access`, filtered by `filter` next to the
     /// fetch (before rows travel further up).
     Scan {
@@ -34,14 +38,37 @@ pub enum Plan {
         slots: Vec<Slot>,
     },
     /// A pg_catalog / information_schema table built from the catalog.
-    Virtual { table: VirtualTable },
-    Filter { input: Box<Plan>, predicate: Expr, slots: Vec<Slot> },
-    Project { input: Box<Plan>, exprs: Vec<Expr>, slots: Vec<Slot> },
+    Virtual {
+        table: VirtualTable,
+    },
+    Filter {
+        input: Box<Plan>,
+        predicate: Expr,
+        slots: Vec<Slot>,
+    },
+    Project {
+        input: Box<Plan>,
+        exprs: Vec<Expr>,
+        slots: Vec<Slot>,
+    },
     /// Output: group keys, then one column per aggregate.
-    Aggregate { input: Box<Plan>, group_by: Vec<Expr>, aggregates: Vec<AggCall> },
-    Sort { input: Box<Plan>, keys: Vec<SortKey> },
-    Limit { input: Box<Plan>, limit: Option<Expr>, offset: Option<Expr> },
-    Distinct { input: Box<Plan> },
+    Aggregate {
+        input: Box<Plan>,
+        group_by: Vec<Expr>,
+        aggregates: Vec<AggCall>,
+    },
+    Sort {
+        input: Box<Plan>,
+        keys: Vec<SortKey>,
+    },
+    Limit {
+        input: Box<Plan>,
+        limit: Option<Expr>,
+        offset: Option<Expr>,
+    },
+    Distinct {
+        input: Box<Plan>,
+    },
     Join {
         left: Box<Plan>,
         right: Box<Plan>,
@@ -53,7 +80,12 @@ pub enum Plan {
         right_width: usize,
         slots: Vec<Slot>,
     },
-    SetOp { left: Box<Plan>, right: Box<Plan>, op: SetOpKind, all: bool },
+    SetOp {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        op: SetOpKind,
+        all: bool,
+    },
 }
 
 /// How a scan finds its rows.
@@ -94,7 +126,10 @@ pub enum JoinKind {
 pub enum JoinMethod {
     /// Build a hash table on the right input keyed by `right_keys`, probe with
     /// `left_keys` (columns of each side's own row).
-    Hash { left_keys: Vec<Expr>, right_keys: Vec<Expr> },
+    Hash {
+        left_keys: Vec<Expr>,
+        right_keys: Vec<Expr>,
+    },
     NestedLoop,
 }
 

@@ -77,7 +77,9 @@ impl Scope {
 
     /// Whether some column is qualified by `table`.
     pub fn has_table(&self, table: &str) -> bool {
-        self.columns.iter().any(|c| c.table.as_deref() == Some(table))
+        self.columns
+            .iter()
+            .any(|c| c.table.as_deref() == Some(table))
     }
 
     /// Appends another scope's columns (a join's right side).

@@ -11,7 +11,11 @@ use crate::plan::Plan;
 /// What a COPY statement asks for.
 pub enum CopySpec {
     In(CopyIn),
-    Out { plan: Plan, format: CopyFormat, width: usize },
+    Out {
+        plan: Plan,
+        format: CopyFormat,
+        width: usize,
+    },
 }
 
 /// A running COPY FROM STDIN: data accumulates until CopyDone.
@@ -37,11 +41,21 @@ impl CopyIn {
 
     /// Parses the whole payload into fields (`None` = NULL).
     pub fn finish(&mut self) -> Result<Vec<Vec<Option<String>>>, SqlError> {
-        let text = String::from_utf8(std::mem::take(&mut self.buffer))
-            .map_err(|_| SqlError::new(SqlState("22021"), "invalid byte sequence for encoding \"UTF8\" in COPY data"))?;
+        let text = String::from_utf8(std::mem::take(&mut self.buffer)).map_err(|_| {
+            SqlError::new(
+                SqlState("22021"),
+                "invalid byte sequence for encoding \"UTF8\" in COPY data",
+            )
+        })?;
         match &self.format {
             CopyFormat::Text { delimiter, null } => parse_text(&text, *delimiter, null),
-            CopyFormat::Csv { delimiter, null, quote, escape, header } => parse_csv(&text, *delimiter, null, *quote, *escape, *header),
+            CopyFormat::Csv {
+                delimiter,
+                null,
+                quote,
+                escape,
+                header,
+            } => parse_csv(&text, *delimiter, null, *quote, *escape, *header),
         }
     }
 }
@@ -54,14 +68,27 @@ pub fn column_positions(table: &TableDesc, columns: &[String]) -> Result<Vec<usi
     columns
         .iter()
         .map(|c| {
-            table.columns.iter().position(|col| &col.name == c && !col.hidden).ok_or_else(|| {
-                SqlError::new(SqlState::UNDEFINED_COLUMN, format!("column \"{c}\" of relation \"{}\" does not exist", table.name))
-            })
+            table
+                .columns
+                .iter()
+                .position(|col| &col.name == c && !col.hidden)
+                .ok_or_else(|| {
+                    SqlError::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!(
+                            "column \"{c}\" of relation \"{}\" does not exist",
+                            table.name
+                        ),
+                    )
+                })
         })
         .collect()
 }
 
-fn format_from(options: &[ast::CopyOption], legacy: &[ast::CopyLegacyOption]) -> Result<CopyFormat, SqlError> {
+fn format_from(
+    options: &[ast::CopyOption],
+    legacy: &[ast::CopyLegacyOption],
+) -> Result<CopyFormat, SqlError> {
     let mut csv = false;
     let mut delimiter = None;
     let mut null = None;
@@ -73,7 +100,11 @@ fn format_from(options: &[ast::CopyOption], legacy: &[ast::CopyLegacyOption]) ->
             ast::CopyOption::Format(f) => match f.value.to_lowercase().as_str() {
                 "csv" => csv = true,
                 "text" => csv = false,
-                other => return Err(SqlError::unsupported(format!("COPY format \"{other}\" is not supported"))),
+                other => {
+                    return Err(SqlError::unsupported(format!(
+                        "COPY format \"{other}\" is not supported"
+                    )))
+                }
             },
             ast::CopyOption::Delimiter(d) => delimiter = Some(*d),
             ast::CopyOption::Null(n) => null = Some(n.clone()),
@@ -81,7 +112,11 @@ fn format_from(options: &[ast::CopyOption], legacy: &[ast::CopyLegacyOption]) ->
             ast::CopyOption::Quote(q) => quote = *q,
             ast::CopyOption::Escape(e) => escape = Some(*e),
             ast::CopyOption::Freeze(_) | ast::CopyOption::Encoding(_) => {}
-            other => return Err(SqlError::unsupported(format!("COPY option {other} is not supported"))),
+            other => {
+                return Err(SqlError::unsupported(format!(
+                    "COPY option {other} is not supported"
+                )))
+            }
         }
     }
     for o in legacy {
@@ -90,14 +125,29 @@ fn format_from(options: &[ast::CopyOption], legacy: &[ast::CopyLegacyOption]) ->
             ast::CopyLegacyOption::Delimiter(d) => delimiter = Some(*d),
             ast::CopyLegacyOption::Null(n) => null = Some(n.clone()),
             ast::CopyLegacyOption::Header => header = true,
-            ast::CopyLegacyOption::Binary => return Err(SqlError::unsupported("COPY BINARY is not supported")),
-            other => return Err(SqlError::unsupported(format!("COPY option {other:?} is not supported"))),
+            ast::CopyLegacyOption::Binary => {
+                return Err(SqlError::unsupported("COPY BINARY is not supported"))
+            }
+            other => {
+                return Err(SqlError::unsupported(format!(
+                    "COPY option {other:?} is not supported"
+                )))
+            }
         }
     }
     Ok(if csv {
-        CopyFormat::Csv { delimiter: delimiter.unwrap_or(','), null: null.unwrap_or_default(), quote, escape: escape.unwrap_or(quote), header }
+        CopyFormat::Csv {
+            delimiter: delimiter.unwrap_or(','),
+            null: null.unwrap_or_default(),
+            quote,
+            escape: escape.unwrap_or(quote),
+            header,
+        }
     } else {
-        CopyFormat::Text { delimiter: delimiter.unwrap_or('\t'), null: null.unwrap_or_else(|| "\\N".into()) }
+        CopyFormat::Text {
+            delimiter: delimiter.unwrap_or('\t'),
+            null: null.unwrap_or_else(|| "\\N".into()),
+        }
     })
 }
 
@@ -114,33 +164,77 @@ impl CopySpec {
         let format = format_from(options, legacy)?;
         match (to, target) {
             (false, ast::CopyTarget::Stdin) => {
-                let ast::CopySource::Table { table_name, columns } = source else {
+                let ast::CopySource::Table {
+                    table_name,
+                    columns,
+                } = source
+                else {
                     return Err(SqlError::syntax("COPY FROM needs a table"));
                 };
                 let (_, name) = object_name(table_name)?;
-                let table = binder.catalog.table(&name).cloned().ok_or_else(|| crate::plan::binder::undefined_table(&name))?;
+                let table = binder
+                    .catalog
+                    .table(&name)
+                    .cloned()
+                    .ok_or_else(|| crate::plan::binder::undefined_table(&name))?;
                 let columns: Vec<String> = columns.iter().map(ident_name).collect();
                 let width = column_positions(&table, &columns)?.len();
-                Ok(CopySpec::In(CopyIn { table: name, columns, format, width, buffer: Vec::new() }))
+                Ok(CopySpec::In(CopyIn {
+                    table: name,
+                    columns,
+                    format,
+                    width,
+                    buffer: Vec::new(),
+                }))
             }
             (true, ast::CopyTarget::Stdout) => {
                 let (plan, scope) = match source {
-                    ast::CopySource::Table { table_name, columns } => {
+                    ast::CopySource::Table {
+                        table_name,
+                        columns,
+                    } => {
                         let (schema, name) = object_name(table_name)?;
                         let (plan, scope) = binder.bind_relation(schema.as_deref(), &name)?;
                         if columns.is_empty() {
-                            let keep: Vec<usize> = scope.columns.iter().enumerate().filter(|(_, c)| !c.hidden).map(|(i, _)| i).collect();
-                            let exprs = keep.iter().map(|i| crate::plan::Expr::column(*i, scope.columns[*i].name.clone())).collect();
-                            (Plan::Project { input: Box::new(plan), exprs, slots: vec![] }, keep.len())
+                            let keep: Vec<usize> = scope
+                                .columns
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, c)| !c.hidden)
+                                .map(|(i, _)| i)
+                                .collect();
+                            let exprs = keep
+                                .iter()
+                                .map(|i| {
+                                    crate::plan::Expr::column(*i, scope.columns[*i].name.clone())
+                                })
+                                .collect();
+                            (
+                                Plan::Project {
+                                    input: Box::new(plan),
+                                    exprs,
+                                    slots: vec![],
+                                },
+                                keep.len(),
+                            )
                         } else {
                             let mut exprs = Vec::new();
                             for c in columns {
                                 let n = ident_name(c);
-                                let i = scope.resolve(None, &n)?.ok_or_else(|| crate::plan::binder::undefined_column(&n))?;
+                                let i = scope
+                                    .resolve(None, &n)?
+                                    .ok_or_else(|| crate::plan::binder::undefined_column(&n))?;
                                 exprs.push(crate::plan::Expr::column(i, n));
                             }
                             let w = exprs.len();
-                            (Plan::Project { input: Box::new(plan), exprs, slots: vec![] }, w)
+                            (
+                                Plan::Project {
+                                    input: Box::new(plan),
+                                    exprs,
+                                    slots: vec![],
+                                },
+                                w,
+                            )
                         }
                     }
                     ast::CopySource::Query(q) => {
@@ -149,9 +243,16 @@ impl CopySpec {
                         (plan, w)
                     }
                 };
-                Ok(CopySpec::Out { plan, format, width: scope })
+                Ok(CopySpec::Out {
+                    plan,
+                    format,
+                    width: scope,
+                })
             }
-            _ => Err(SqlError::new(SqlState::INSUFFICIENT_PRIVILEGE, "COPY to or from a file is not allowed; use STDIN/STDOUT")),
+            _ => Err(SqlError::new(
+                SqlState::INSUFFICIENT_PRIVILEGE,
+                "COPY to or from a file is not allowed; use STDIN/STDOUT",
+            )),
         }
     }
 }
@@ -178,7 +279,11 @@ fn unescape_text(field: &str) -> String {
     out
 }
 
-fn parse_text(text: &str, delimiter: char, null: &str) -> Result<Vec<Vec<Option<String>>>, SqlError> {
+fn parse_text(
+    text: &str,
+    delimiter: char,
+    null: &str,
+) -> Result<Vec<Vec<Option<String>>>, SqlError> {
     let mut rows = Vec::new();
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -189,7 +294,18 @@ fn parse_text(text: &str, delimiter: char, null: &str) -> Result<Vec<Vec<Option<
             continue;
         }
         let fields = split_unescaped(line, delimiter);
-        rows.push(fields.into_iter().map(|f| if f == null { None } else { Some(unescape_text(&f)) }).collect());
+        rows.push(
+            fields
+                .into_iter()
+                .map(|f| {
+                    if f == null {
+                        None
+                    } else {
+                        Some(unescape_text(&f))
+                    }
+                })
+                .collect(),
+        );
     }
     Ok(rows)
 }
@@ -215,18 +331,30 @@ fn split_unescaped(line: &str, delimiter: char) -> Vec<String> {
     out
 }
 
-fn parse_csv(text: &str, delimiter: char, null: &str, quote: char, escape: char, header: bool) -> Result<Vec<Vec<Option<String>>>, SqlError> {
+fn parse_csv(
+    text: &str,
+    delimiter: char,
+    null: &str,
+    quote: char,
+    escape: char,
+    header: bool,
+) -> Result<Vec<Vec<Option<String>>>, SqlError> {
     let mut rows = Vec::new();
     let mut row: Vec<Option<String>> = Vec::new();
     let mut field = String::new();
     let mut quoted = false;
     let mut was_quoted = false;
     let mut chars = text.chars().peekable();
-    let finish_field = |row: &mut Vec<Option<String>>, field: &mut String, was_quoted: &mut bool| {
-        let f = std::mem::take(field);
-        row.push(if !*was_quoted && f == null { None } else { Some(f) });
-        *was_quoted = false;
-    };
+    let finish_field =
+        |row: &mut Vec<Option<String>>, field: &mut String, was_quoted: &mut bool| {
+            let f = std::mem::take(field);
+            row.push(if !*was_quoted && f == null {
+                None
+            } else {
+                Some(f)
+            });
+            *was_quoted = false;
+        };
     while let Some(c) = chars.next() {
         if quoted {
             if c == escape && chars.peek() == Some(&quote) && escape != quote {
@@ -261,7 +389,10 @@ fn parse_csv(text: &str, delimiter: char, null: &str, quote: char, escape: char,
         }
     }
     if quoted {
-        return Err(SqlError::new(SqlState::BAD_COPY_FILE_FORMAT, "unterminated CSV quoted field"));
+        return Err(SqlError::new(
+            SqlState::BAD_COPY_FILE_FORMAT,
+            "unterminated CSV quoted field",
+        ));
     }
     if !field.is_empty() || !row.is_empty() || was_quoted {
         if !(field == "\\." && row.is_empty()) {
@@ -294,17 +425,39 @@ fn escape_text(s: &str, delimiter: char) -> String {
 }
 
 /// Encodes rows as COPY data lines.
-pub fn encode_rows(rows: &[Row], format: &CopyFormat, ctx: &EvalContext) -> Result<Vec<Vec<u8>>, SqlError> {
+pub fn encode_rows(
+    rows: &[Row],
+    format: &CopyFormat,
+    ctx: &EvalContext,
+) -> Result<Vec<Vec<u8>>, SqlError> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let fields: Vec<String> = row
             .iter()
             .map(|v| match (v, format) {
-                (Value::Null, CopyFormat::Text { null, .. }) | (Value::Null, CopyFormat::Csv { null, .. }) => null.clone(),
-                (v, CopyFormat::Text { delimiter, .. }) => escape_text(&rangedb_sqltypes::text::format(v, &v.natural_type(), ctx), *delimiter),
-                (v, CopyFormat::Csv { delimiter, quote, null, .. }) => {
+                (Value::Null, CopyFormat::Text { null, .. })
+                | (Value::Null, CopyFormat::Csv { null, .. }) => null.clone(),
+                (v, CopyFormat::Text { delimiter, .. }) => escape_text(
+                    &rangedb_sqltypes::text::format(v, &v.natural_type(), ctx),
+                    *delimiter,
+                ),
+                (
+                    v,
+                    CopyFormat::Csv {
+                        delimiter,
+                        quote,
+                        null,
+                        ..
+                    },
+                ) => {
                     let s = rangedb_sqltypes::text::format(v, &v.natural_type(), ctx);
-                    if s.contains(*delimiter) || s.contains(*quote) || s.contains('\n') || s.contains('\r') || s.is_empty() || s == *null {
+                    if s.contains(*delimiter)
+                        || s.contains(*quote)
+                        || s.contains('\n')
+                        || s.contains('\r')
+                        || s.is_empty()
+                        || s == *null
+                    {
                         let doubled = s.replace(*quote, &format!("{quote}{quote}"));
                         format!("{quote}{doubled}{quote}")
                     } else {

@@ -72,7 +72,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { values: defaults(), changes: Vec::new() }
+        Settings {
+            values: defaults(),
+            changes: Vec::new(),
+        }
     }
 }
 
@@ -97,7 +100,11 @@ impl Settings {
     /// Sets a parameter, validating the values rangedb interprets.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), SqlError> {
         let name = name.to_lowercase();
-        let name = if name == "time zone" { "timezone".to_string() } else { name };
+        let name = if name == "time zone" {
+            "timezone".to_string()
+        } else {
+            name
+        };
         let value = if value.eq_ignore_ascii_case("default") {
             match defaults().get(&name) {
                 Some(d) => d.clone(),
@@ -107,26 +114,42 @@ impl Settings {
             value.to_string()
         };
         if !self.values.contains_key(&name) && !name.contains('.') {
-            return Err(SqlError::new(SqlState::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\"")));
+            return Err(SqlError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("unrecognized configuration parameter \"{name}\""),
+            ));
         }
         let value = match name.as_str() {
             "timezone" => {
-                let tz = if value.eq_ignore_ascii_case("local") { "UTC".to_string() } else { value.clone() };
+                let tz = if value.eq_ignore_ascii_case("local") {
+                    "UTC".to_string()
+                } else {
+                    value.clone()
+                };
                 parse_timezone(&tz).map_err(|_| {
-                    SqlError::new(SqlState::INVALID_PARAMETER_VALUE, format!("invalid value for parameter \"TimeZone\": \"{value}\""))
+                    SqlError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        format!("invalid value for parameter \"TimeZone\": \"{value}\""),
+                    )
                 })?;
                 tz
             }
             "client_encoding" => {
                 let v = value.to_uppercase().replace(['-', '_'], "");
                 if v != "UTF8" && v != "UNICODE" && v != "SQLASCII" {
-                    return Err(SqlError::new(SqlState::FEATURE_NOT_SUPPORTED, format!("encoding \"{value}\" is not supported")));
+                    return Err(SqlError::new(
+                        SqlState::FEATURE_NOT_SUPPORTED,
+                        format!("encoding \"{value}\" is not supported"),
+                    ));
                 }
                 "UTF8".to_string()
             }
             "extra_float_digits" => {
                 let n: i32 = value.trim().parse().map_err(|_| {
-                    SqlError::new(SqlState::INVALID_PARAMETER_VALUE, format!("invalid value for parameter \"extra_float_digits\": \"{value}\""))
+                    SqlError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        format!("invalid value for parameter \"extra_float_digits\": \"{value}\""),
+                    )
                 })?;
                 if !(-15..=3).contains(&n) {
                     return Err(SqlError::new(SqlState::INVALID_PARAMETER_VALUE, format!("{n} is outside the valid range for parameter \"extra_float_digits\" (-15 .. 3)")));
@@ -135,22 +158,34 @@ impl Settings {
             }
             "standard_conforming_strings" => match value.to_lowercase().as_str() {
                 "on" | "true" | "1" => "on".into(),
-                _ => return Err(SqlError::new(SqlState::INVALID_PARAMETER_VALUE, "non-standard string literals are not supported")),
+                _ => {
+                    return Err(SqlError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        "non-standard string literals are not supported",
+                    ))
+                }
             },
             "default_transaction_isolation" | "transaction_isolation" => value.to_lowercase(),
             "datestyle" => {
                 if !value.to_uppercase().contains("ISO") {
-                    return Err(SqlError::new(SqlState::INVALID_PARAMETER_VALUE, format!("DateStyle \"{value}\" is not supported; only ISO")));
+                    return Err(SqlError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        format!("DateStyle \"{value}\" is not supported; only ISO"),
+                    ));
                 }
                 "ISO, MDY".into()
             }
             "server_version" | "server_encoding" | "integer_datetimes" | "is_superuser" => {
-                return Err(SqlError::new(SqlState("55P02"), format!("parameter \"{name}\" cannot be changed")));
+                return Err(SqlError::new(
+                    SqlState("55P02"),
+                    format!("parameter \"{name}\" cannot be changed"),
+                ));
             }
             _ => value,
         };
         if REPORTED.contains(&name.as_str()) && self.values.get(&name) != Some(&value) {
-            self.changes.push((display_name(&name).to_string(), value.clone()));
+            self.changes
+                .push((display_name(&name).to_string(), value.clone()));
         }
         self.values.insert(name, value);
         Ok(())
@@ -168,23 +203,38 @@ impl Settings {
 
     /// SHOW: (column name, value); 42704 for unknown parameters.
     pub fn show(&self, name: &str) -> Result<(String, String), SqlError> {
-        let key = if name == "time zone" { "timezone" } else { name };
+        let key = if name == "time zone" {
+            "timezone"
+        } else {
+            name
+        };
         match self.values.get(key) {
             Some(v) => Ok((key.to_string(), v.clone())),
-            None => Err(SqlError::new(SqlState::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\""))),
+            None => Err(SqlError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("unrecognized configuration parameter \"{name}\""),
+            )),
         }
     }
 
     /// All parameters.
     pub fn values(&self) -> HashMap<String, String> {
-        self.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// The ParameterStatus set sent at startup.
     pub fn reported(&self) -> Vec<(String, String)> {
         REPORTED
             .iter()
-            .map(|k| (display_name(k).to_string(), self.values.get(*k).cloned().unwrap_or_default()))
+            .map(|k| {
+                (
+                    display_name(k).to_string(),
+                    self.values.get(*k).cloned().unwrap_or_default(),
+                )
+            })
             .collect()
     }
 
@@ -195,17 +245,27 @@ impl Settings {
 
     /// The session time zone.
     pub fn timezone(&self) -> chrono_tz::Tz {
-        self.values.get("timezone").and_then(|v| parse_timezone(v).ok()).unwrap_or(chrono_tz::Tz::UTC)
+        self.values
+            .get("timezone")
+            .and_then(|v| parse_timezone(v).ok())
+            .unwrap_or(chrono_tz::Tz::UTC)
     }
 
     /// extra_float_digits.
     pub fn extra_float_digits(&self) -> i32 {
-        self.values.get("extra_float_digits").and_then(|v| v.parse().ok()).unwrap_or(1)
+        self.values
+            .get("extra_float_digits")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1)
     }
 
     /// The isolation of transactions that do not name one.
     pub fn default_isolation(&self) -> Isolation {
-        match self.values.get("default_transaction_isolation").map(String::as_str) {
+        match self
+            .values
+            .get("default_transaction_isolation")
+            .map(String::as_str)
+        {
             Some("serializable") | None => Isolation::Serializable,
             _ => Isolation::RepeatableRead,
         }

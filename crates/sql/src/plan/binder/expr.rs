@@ -4,7 +4,9 @@ use rangedb_sqltypes::cast::CastContext;
 use rangedb_sqltypes::ops::{self, BinaryOp, UnaryOp};
 use rangedb_sqltypes::{func, DataType, Interval, SqlError, SqlState, Value};
 use rust_decimal::Decimal;
-use sqlparser::ast::{self, BinaryOperator, FunctionArg, FunctionArgExpr, FunctionArguments, UnaryOperator};
+use sqlparser::ast::{
+    self, BinaryOperator, FunctionArg, FunctionArgExpr, FunctionArguments, UnaryOperator,
+};
 
 use super::types::{common_type, convert};
 use super::{ident_name, undefined_column, Binder};
@@ -46,21 +48,34 @@ fn binary_op(op: &BinaryOperator) -> Option<BinaryOp> {
 pub fn is_aggregate(name: &str) -> bool {
     matches!(
         name,
-        "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every" | "string_agg" | "array_agg"
+        "count"
+            | "sum"
+            | "avg"
+            | "min"
+            | "max"
+            | "bool_and"
+            | "bool_or"
+            | "every"
+            | "string_agg"
+            | "array_agg"
     )
 }
 
 /// The lower-case function name without a `pg_catalog.` qualifier.
 pub fn function_name(f: &ast::Function) -> String {
     let name = f.name.to_string().to_lowercase();
-    name.strip_prefix("pg_catalog.").map(str::to_string).unwrap_or(name)
+    name.strip_prefix("pg_catalog.")
+        .map(str::to_string)
+        .unwrap_or(name)
 }
 
 /// Plain positional arguments of a call (`*` is returned as `None`).
 pub fn function_args(f: &ast::Function) -> Result<Vec<Option<&ast::Expr>>, SqlError> {
     match &f.args {
         FunctionArguments::None => Ok(Vec::new()),
-        FunctionArguments::Subquery(_) => Err(SqlError::unsupported("subquery as function argument")),
+        FunctionArguments::Subquery(_) => {
+            Err(SqlError::unsupported("subquery as function argument"))
+        }
         FunctionArguments::List(list) => list
             .args
             .iter()
@@ -112,10 +127,13 @@ impl Binder<'_> {
             ast::Expr::TypedString(ts) => {
                 let ty = convert(&ts.data_type)?;
                 let text = match &ts.value.value {
-                    ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => s.clone(),
+                    ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => {
+                        s.clone()
+                    }
                     other => other.to_string(),
                 };
-                let expr = self.explicit_cast(Expr::Const(Value::Text(text)), &DataType::Unknown, &ty)?;
+                let expr =
+                    self.explicit_cast(Expr::Const(Value::Text(text)), &DataType::Unknown, &ty)?;
                 Ok((expr, ty))
             }
             ast::Expr::Interval(iv) => self.bind_interval(iv, scope),
@@ -139,17 +157,32 @@ impl Binder<'_> {
                         UnaryOperator::Plus => UnaryOp::Plus,
                         _ => UnaryOp::BitNot,
                     };
-                    let t = if t == DataType::Unknown { DataType::Float8 } else { t };
+                    let t = if t == DataType::Unknown {
+                        DataType::Float8
+                    } else {
+                        t
+                    };
                     let x = self.coerce(x, &DataType::Unknown, &t, CastContext::Implicit)?;
                     let rt = ops::unary_op_type(uop, &t)?;
-                    Ok((Expr::Unary { op: uop, operand: Box::new(x) }, rt))
+                    Ok((
+                        Expr::Unary {
+                            op: uop,
+                            operand: Box::new(x),
+                        },
+                        rt,
+                    ))
                 }
-                other => Err(SqlError::unsupported(format!("operator {other} is not supported"))),
+                other => Err(SqlError::unsupported(format!(
+                    "operator {other} is not supported"
+                ))),
             },
             ast::Expr::IsNull(x) | ast::Expr::IsNotNull(x) => {
                 let (x, _) = self.bind_expr(x, scope)?;
                 Ok((
-                    Expr::IsNull { expr: Box::new(x), negated: matches!(e, ast::Expr::IsNotNull(_)) },
+                    Expr::IsNull {
+                        expr: Box::new(x),
+                        negated: matches!(e, ast::Expr::IsNotNull(_)),
+                    },
                     DataType::Bool,
                 ))
             }
@@ -169,7 +202,14 @@ impl Binder<'_> {
                 };
                 let (x, t) = self.bind_expr(x, scope)?;
                 let x = self.condition(x, &t, "IS TRUE")?;
-                Ok((Expr::IsBool { expr: Box::new(x), value, negated }, DataType::Bool))
+                Ok((
+                    Expr::IsBool {
+                        expr: Box::new(x),
+                        value,
+                        negated,
+                    },
+                    DataType::Bool,
+                ))
             }
             ast::Expr::IsDistinctFrom(a, b) | ast::Expr::IsNotDistinctFrom(a, b) => {
                 let ((l, r), _) = self.bind_comparable(a, b, scope)?;
@@ -182,16 +222,48 @@ impl Binder<'_> {
                     DataType::Bool,
                 ))
             }
-            ast::Expr::Between { expr, negated, low, high } => {
-                let ge = ast::Expr::BinaryOp { left: expr.clone(), op: BinaryOperator::GtEq, right: low.clone() };
-                let le = ast::Expr::BinaryOp { left: expr.clone(), op: BinaryOperator::LtEq, right: high.clone() };
+            ast::Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let ge = ast::Expr::BinaryOp {
+                    left: expr.clone(),
+                    op: BinaryOperator::GtEq,
+                    right: low.clone(),
+                };
+                let le = ast::Expr::BinaryOp {
+                    left: expr.clone(),
+                    op: BinaryOperator::LtEq,
+                    right: high.clone(),
+                };
                 let (a, _) = self.bind_expr(&ge, scope)?;
                 let (b, _) = self.bind_expr(&le, scope)?;
                 let both = Expr::And(Box::new(a), Box::new(b));
-                Ok((if *negated { Expr::Not(Box::new(both)) } else { both }, DataType::Bool))
+                Ok((
+                    if *negated {
+                        Expr::Not(Box::new(both))
+                    } else {
+                        both
+                    },
+                    DataType::Bool,
+                ))
             }
-            ast::Expr::Like { negated, expr, pattern, escape_char, any: false }
-            | ast::Expr::ILike { negated, expr, pattern, escape_char, any: false } => {
+            ast::Expr::Like {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                any: false,
+            }
+            | ast::Expr::ILike {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                any: false,
+            } => {
                 if escape_char.is_some() {
                     return Err(SqlError::unsupported("LIKE ... ESCAPE is not supported"));
                 }
@@ -209,12 +281,20 @@ impl Binder<'_> {
                     DataType::Bool,
                 ))
             }
-            ast::Expr::In { expr, target, negated, .. } => self.bind_in(expr, target, *negated, scope),
+            ast::Expr::In {
+                expr,
+                target,
+                negated,
+                ..
+            } => self.bind_in(expr, target, *negated, scope),
             ast::Expr::Exists { subquery, negated } => {
                 let (plan, _, correlated) = self.bind_subquery(subquery, scope)?;
                 let slot = self.push_slot(SlotKind::Exists(Box::new(plan)), correlated);
                 let x = Expr::Slot(slot);
-                Ok((if *negated { Expr::Not(Box::new(x)) } else { x }, DataType::Bool))
+                Ok((
+                    if *negated { Expr::Not(Box::new(x)) } else { x },
+                    DataType::Bool,
+                ))
             }
             ast::Expr::Subquery(q) => {
                 let (plan, sub_scope, correlated) = self.bind_subquery(q, scope)?;
@@ -225,22 +305,37 @@ impl Binder<'_> {
                 let slot = self.push_slot(SlotKind::Scalar(Box::new(plan)), correlated);
                 Ok((Expr::Slot(slot), ty))
             }
-            ast::Expr::Cast { expr, data_type, .. } => {
+            ast::Expr::Cast {
+                expr, data_type, ..
+            } => {
                 let to = convert(data_type)?;
                 let (x, from) = self.bind_expr(expr, scope)?;
                 let x = self.explicit_cast(x, &from, &to)?;
                 Ok((x, to))
             }
-            ast::Expr::Case { operand, conditions, else_result, .. } => {
-                self.bind_case(operand.as_deref(), conditions, else_result.as_deref(), scope)
-            }
+            ast::Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.bind_case(
+                operand.as_deref(),
+                conditions,
+                else_result.as_deref(),
+                scope,
+            ),
             ast::Expr::Function(f) => self.bind_function(f, scope),
             ast::Expr::Extract { field, expr, .. } => {
                 let (x, t) = self.bind_expr(expr, scope)?;
                 let field_name = Expr::Const(Value::Text(field.to_string().to_lowercase()));
                 self.call_function("extract", vec![(field_name, DataType::Text), (x, t)])
             }
-            ast::Expr::Substring { expr, substring_from, substring_for, .. } => {
+            ast::Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
                 let mut args = vec![self.bind_expr(expr, scope)?];
                 match substring_from {
                     Some(f) => args.push(self.bind_expr(f, scope)?),
@@ -256,7 +351,12 @@ impl Binder<'_> {
                 let hay = self.bind_expr(r#in, scope)?;
                 self.call_function("strpos", vec![hay, needle])
             }
-            ast::Expr::Trim { expr, trim_where, trim_what, trim_characters } => {
+            ast::Expr::Trim {
+                expr,
+                trim_where,
+                trim_what,
+                trim_characters,
+            } => {
                 let name = match trim_where {
                     Some(ast::TrimWhereField::Leading) => "ltrim",
                     Some(ast::TrimWhereField::Trailing) => "rtrim",
@@ -278,12 +378,25 @@ impl Binder<'_> {
                 let x = self.bind_expr(expr, scope)?;
                 self.call_function("floor", vec![x])
             }
-            ast::Expr::AtTimeZone { timestamp, time_zone } => {
+            ast::Expr::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
                 let ts = self.bind_expr(timestamp, scope)?;
                 let tz = self.bind_expr(time_zone, scope)?;
                 self.call_function("timezone", vec![tz, ts])
             }
-            ast::Expr::AnyOp { left, compare_op, right, .. } | ast::Expr::AllOp { left, compare_op, right } => {
+            ast::Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | ast::Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => {
                 let all = matches!(e, ast::Expr::AllOp { .. });
                 self.bind_quantified(left, compare_op, right, all, scope)
             }
@@ -299,18 +412,30 @@ impl Binder<'_> {
                     exprs.push(self.coerce(x, &t, &elem, CastContext::Implicit)?);
                 }
                 let func = crate::virtual_tables::eval::CatalogFn::MakeArray;
-                Ok((Expr::Catalog { func, args: exprs }, DataType::Array(Box::new(elem))))
+                Ok((
+                    Expr::Catalog { func, args: exprs },
+                    DataType::Array(Box::new(elem)),
+                ))
             }
             other => self.bind_catalog_expr(other, scope),
         }
     }
 
-    fn bind_column(&mut self, table: Option<&str>, name: &str, scope: &Scope) -> Result<Typed, SqlError> {
+    fn bind_column(
+        &mut self,
+        table: Option<&str>,
+        name: &str,
+        scope: &Scope,
+    ) -> Result<Typed, SqlError> {
         if let Some(i) = scope.resolve(table, name)? {
             let c = &scope.columns[i];
             if let Some(agg) = &self.agg {
                 // Outside aggregates only grouped columns may be used.
-                if let Some(g) = agg.group_exprs.iter().position(|g| matches!(g, Expr::Column { index, .. } if *index == i)) {
+                if let Some(g) = agg
+                    .group_exprs
+                    .iter()
+                    .position(|g| matches!(g, Expr::Column { index, .. } if *index == i))
+                {
                     return Ok((Expr::column(g, name), c.ty.clone()));
                 }
                 let qualified = match &c.table {
@@ -329,7 +454,14 @@ impl Binder<'_> {
             if let Some(i) = self.outer[level].resolve(table, name)? {
                 self.outer_used[level] = true;
                 let ty = self.outer[level].columns[i].ty.clone();
-                return Ok((Expr::Outer { depth, index: i, name: name.to_string() }, ty));
+                return Ok((
+                    Expr::Outer {
+                        depth,
+                        index: i,
+                        name: name.to_string(),
+                    },
+                    ty,
+                ));
             }
         }
         if table.is_none() {
@@ -339,10 +471,12 @@ impl Binder<'_> {
             }
         }
         match table {
-            Some(t) if !scope.has_table(t) && !self.outer.iter().any(|s| s.has_table(t)) => Err(SqlError::new(
-                SqlState::UNDEFINED_TABLE,
-                format!("missing FROM-clause entry for table \"{t}\""),
-            )),
+            Some(t) if !scope.has_table(t) && !self.outer.iter().any(|s| s.has_table(t)) => {
+                Err(SqlError::new(
+                    SqlState::UNDEFINED_TABLE,
+                    format!("missing FROM-clause entry for table \"{t}\""),
+                ))
+            }
             Some(t) => Err(undefined_column(&format!("{t}.{name}"))),
             None => Err(undefined_column(name)),
         }
@@ -351,7 +485,9 @@ impl Binder<'_> {
     fn session_identifier(&self, name: &str) -> Option<Typed> {
         let text = |s: &str| (Expr::Const(Value::Text(s.to_string())), DataType::Name);
         match name {
-            "current_user" | "session_user" | "user" | "current_role" => Some(text(&self.facts.user)),
+            "current_user" | "session_user" | "user" | "current_role" => {
+                Some(text(&self.facts.user))
+            }
             "current_catalog" => Some(text(&self.facts.database)),
             "current_schema" => Some(text("public")),
             "current_date" | "current_timestamp" | "localtimestamp" => None,
@@ -365,9 +501,16 @@ impl Binder<'_> {
             ast::Value::SingleQuotedString(s)
             | ast::Value::EscapedStringLiteral(s)
             | ast::Value::DoubleQuotedString(s)
-            | ast::Value::NationalStringLiteral(s) => (Expr::Const(Value::Text(s.clone())), DataType::Unknown),
-            ast::Value::DollarQuotedString(s) => (Expr::Const(Value::Text(s.value.clone())), DataType::Unknown),
-            ast::Value::HexStringLiteral(s) => (Expr::Const(Value::Text(format!("\\x{s}"))), DataType::Unknown),
+            | ast::Value::NationalStringLiteral(s) => {
+                (Expr::Const(Value::Text(s.clone())), DataType::Unknown)
+            }
+            ast::Value::DollarQuotedString(s) => {
+                (Expr::Const(Value::Text(s.value.clone())), DataType::Unknown)
+            }
+            ast::Value::HexStringLiteral(s) => (
+                Expr::Const(Value::Text(format!("\\x{s}"))),
+                DataType::Unknown,
+            ),
             ast::Value::Boolean(b) => (Expr::Const(Value::Bool(*b)), DataType::Bool),
             ast::Value::Null => (Expr::Const(Value::Null), DataType::Unknown),
             ast::Value::Placeholder(p) => {
@@ -386,27 +529,41 @@ impl Binder<'_> {
                 }
                 (Expr::Param(n - 1), self.params[n - 1].clone())
             }
-            other => return Err(SqlError::unsupported(format!("literal {other} is not supported"))),
+            other => {
+                return Err(SqlError::unsupported(format!(
+                    "literal {other} is not supported"
+                )))
+            }
         })
     }
 
     fn bind_interval(&mut self, iv: &ast::Interval, scope: &Scope) -> Result<Typed, SqlError> {
         let (x, t) = self.bind_expr(&iv.value, scope)?;
         let x = match (x, &iv.leading_field) {
-            (Expr::Const(Value::Text(s)), Some(field)) if iv.last_field.is_none() && !s.trim().contains(' ') => {
+            (Expr::Const(Value::Text(s)), Some(field))
+                if iv.last_field.is_none() && !s.trim().contains(' ') =>
+            {
                 Expr::Const(Value::Text(format!("{s} {field}")))
             }
             (x, _) => x,
         };
         let x = self.explicit_cast(x, &t, &DataType::Interval)?;
         if let Expr::Const(Value::Interval(i)) = &x {
-            return Ok((Expr::Const(Value::Interval(Interval { ..*i })), DataType::Interval));
+            return Ok((
+                Expr::Const(Value::Interval(Interval { ..*i })),
+                DataType::Interval,
+            ));
         }
         Ok((x, DataType::Interval))
     }
 
     /// Binds both sides of a comparison and casts them to a common type.
-    fn bind_comparable(&mut self, a: &ast::Expr, b: &ast::Expr, scope: &Scope) -> Result<((Expr, Expr), DataType), SqlError> {
+    fn bind_comparable(
+        &mut self,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        scope: &Scope,
+    ) -> Result<((Expr, Expr), DataType), SqlError> {
         let (l, lt) = self.bind_expr(a, scope)?;
         let (r, rt) = self.bind_expr(b, scope)?;
         let sig = ops::binary_op_type(BinaryOp::Eq, &lt, &rt)?;
@@ -415,12 +572,22 @@ impl Binder<'_> {
         Ok(((l, r), sig.left))
     }
 
-    fn bind_binary(&mut self, left: &ast::Expr, op: &BinaryOperator, right: &ast::Expr, scope: &Scope) -> Result<Typed, SqlError> {
+    fn bind_binary(
+        &mut self,
+        left: &ast::Expr,
+        op: &BinaryOperator,
+        right: &ast::Expr,
+        scope: &Scope,
+    ) -> Result<Typed, SqlError> {
         match op {
             BinaryOperator::And | BinaryOperator::Or => {
                 let (l, lt) = self.bind_expr(left, scope)?;
                 let (r, rt) = self.bind_expr(right, scope)?;
-                let name = if *op == BinaryOperator::And { "AND" } else { "OR" };
+                let name = if *op == BinaryOperator::And {
+                    "AND"
+                } else {
+                    "OR"
+                };
                 let l = self.condition(l, &lt, name)?;
                 let r = self.condition(r, &rt, name)?;
                 let e = if *op == BinaryOperator::And {
@@ -430,17 +597,38 @@ impl Binder<'_> {
                 };
                 return Ok((e, DataType::Bool));
             }
-            BinaryOperator::PGLikeMatch | BinaryOperator::PGILikeMatch | BinaryOperator::PGNotLikeMatch | BinaryOperator::PGNotILikeMatch => {
+            BinaryOperator::PGLikeMatch
+            | BinaryOperator::PGILikeMatch
+            | BinaryOperator::PGNotLikeMatch
+            | BinaryOperator::PGNotILikeMatch => {
                 let like = ast::Expr::Like {
-                    negated: matches!(op, BinaryOperator::PGNotLikeMatch | BinaryOperator::PGNotILikeMatch),
+                    negated: matches!(
+                        op,
+                        BinaryOperator::PGNotLikeMatch | BinaryOperator::PGNotILikeMatch
+                    ),
                     any: false,
                     expr: Box::new(left.clone()),
                     pattern: Box::new(right.clone()),
                     escape_char: None,
                 };
-                let like = if matches!(op, BinaryOperator::PGILikeMatch | BinaryOperator::PGNotILikeMatch) {
+                let like = if matches!(
+                    op,
+                    BinaryOperator::PGILikeMatch | BinaryOperator::PGNotILikeMatch
+                ) {
                     match like {
-                        ast::Expr::Like { negated, any, expr, pattern, escape_char } => ast::Expr::ILike { negated, any, expr, pattern, escape_char },
+                        ast::Expr::Like {
+                            negated,
+                            any,
+                            expr,
+                            pattern,
+                            escape_char,
+                        } => ast::Expr::ILike {
+                            negated,
+                            any,
+                            expr,
+                            pattern,
+                            escape_char,
+                        },
                         other => other,
                     }
                 } else {
@@ -465,14 +653,32 @@ impl Binder<'_> {
         let sig = ops::binary_op_type(bop, &lt, &rt)?;
         // `text || anything` converts the other side with its output
         // function (PostgreSQL's anytextcat), which no implicit cast allows.
-        let context = if bop == BinaryOp::Concat { CastContext::Explicit } else { CastContext::Implicit };
+        let context = if bop == BinaryOp::Concat {
+            CastContext::Explicit
+        } else {
+            CastContext::Implicit
+        };
         let l = self.coerce(l, &lt, &sig.left, context)?;
         let r = self.coerce(r, &rt, &sig.right, context)?;
         let result = sig.result.clone();
-        Ok((Expr::Binary { op: bop, signature: sig, left: Box::new(l), right: Box::new(r) }, result))
+        Ok((
+            Expr::Binary {
+                op: bop,
+                signature: sig,
+                left: Box::new(l),
+                right: Box::new(r),
+            },
+            result,
+        ))
     }
 
-    fn bind_in(&mut self, expr: &ast::Expr, target: &ast::InTarget, negated: bool, scope: &Scope) -> Result<Typed, SqlError> {
+    fn bind_in(
+        &mut self,
+        expr: &ast::Expr,
+        target: &ast::InTarget,
+        negated: bool,
+        scope: &Scope,
+    ) -> Result<Typed, SqlError> {
         match target {
             ast::InTarget::List(list) => {
                 let mut items = vec![self.bind_expr(expr, scope)?];
@@ -486,7 +692,14 @@ impl Binder<'_> {
                     bound.push(self.coerce(x, &t, &ty, CastContext::Implicit)?);
                 }
                 let first = bound.remove(0);
-                Ok((Expr::InList { expr: Box::new(first), list: bound, negated }, DataType::Bool))
+                Ok((
+                    Expr::InList {
+                        expr: Box::new(first),
+                        list: bound,
+                        negated,
+                    },
+                    DataType::Bool,
+                ))
             }
             ast::InTarget::Subquery(q) => {
                 let (x, xt) = self.bind_expr(expr, scope)?;
@@ -497,20 +710,44 @@ impl Binder<'_> {
                 let st = sub_scope.columns[0].ty.clone();
                 let ty = common_type(&[xt.clone(), st.clone()], "IN")?;
                 let x = self.coerce(x, &xt, &ty, CastContext::Implicit)?;
-                let plan = if st.without_modifier() != ty.without_modifier() && st != DataType::Unknown {
-                    let col = self.coerce(Expr::column(0, sub_scope.columns[0].name.clone()), &st, &ty, CastContext::Implicit)?;
-                    crate::plan::Plan::Project { input: Box::new(plan), exprs: vec![col], slots: vec![] }
-                } else {
-                    plan
-                };
+                let plan =
+                    if st.without_modifier() != ty.without_modifier() && st != DataType::Unknown {
+                        let col = self.coerce(
+                            Expr::column(0, sub_scope.columns[0].name.clone()),
+                            &st,
+                            &ty,
+                            CastContext::Implicit,
+                        )?;
+                        crate::plan::Plan::Project {
+                            input: Box::new(plan),
+                            exprs: vec![col],
+                            slots: vec![],
+                        }
+                    } else {
+                        plan
+                    };
                 let slot = self.push_slot(SlotKind::Set(Box::new(plan)), correlated);
-                Ok((Expr::InSlot { expr: Box::new(x), slot, negated }, DataType::Bool))
+                Ok((
+                    Expr::InSlot {
+                        expr: Box::new(x),
+                        slot,
+                        negated,
+                    },
+                    DataType::Bool,
+                ))
             }
             _ => Err(SqlError::unsupported("this form of IN is not supported")),
         }
     }
 
-    fn bind_quantified(&mut self, left: &ast::Expr, op: &BinaryOperator, right: &ast::Expr, all: bool, scope: &Scope) -> Result<Typed, SqlError> {
+    fn bind_quantified(
+        &mut self,
+        left: &ast::Expr,
+        op: &BinaryOperator,
+        right: &ast::Expr,
+        all: bool,
+        scope: &Scope,
+    ) -> Result<Typed, SqlError> {
         // x = ANY (subquery) is IN; x <> ALL (subquery) is NOT IN.
         let sub = match right {
             ast::Expr::Subquery(q) => q,
@@ -521,8 +758,12 @@ impl Binder<'_> {
             _ => return self.bind_array_quantified(left, op, right, all, scope),
         };
         match (op, all) {
-            (BinaryOperator::Eq, false) => self.bind_in(left, &ast::InTarget::Subquery(sub.clone()), false, scope),
-            (BinaryOperator::NotEq, true) => self.bind_in(left, &ast::InTarget::Subquery(sub.clone()), true, scope),
+            (BinaryOperator::Eq, false) => {
+                self.bind_in(left, &ast::InTarget::Subquery(sub.clone()), false, scope)
+            }
+            (BinaryOperator::NotEq, true) => {
+                self.bind_in(left, &ast::InTarget::Subquery(sub.clone()), true, scope)
+            }
             _ => {
                 // x op ANY (q): the set of q's values holds one v with x op v;
                 // x op ALL (q): none with NOT (x op v). Computed over the
@@ -539,7 +780,16 @@ impl Binder<'_> {
                 let sig = ops::binary_op_type(bop, &xt, &st)?;
                 let x = self.coerce(x, &xt, &sig.left, CastContext::Implicit)?;
                 let slot = self.push_slot(SlotKind::Set(Box::new(plan)), correlated);
-                Ok((Expr::Quantified { expr: Box::new(x), op: bop, signature: sig, slot, all }, DataType::Bool))
+                Ok((
+                    Expr::Quantified {
+                        expr: Box::new(x),
+                        op: bop,
+                        signature: sig,
+                        slot,
+                        all,
+                    },
+                    DataType::Bool,
+                ))
             }
         }
     }
@@ -590,13 +840,22 @@ impl Binder<'_> {
             None => None,
         };
         Ok((
-            Expr::Case { operand: subject.map(|(s, _)| Box::new(s)), whens: pairs, otherwise },
+            Expr::Case {
+                operand: subject.map(|(s, _)| Box::new(s)),
+                whens: pairs,
+                otherwise,
+            },
             ty,
         ))
     }
 
     /// Binds a list of expressions and casts them to their common type.
-    pub fn bind_common(&mut self, items: &[&ast::Expr], construct: &str, scope: &Scope) -> Result<(Vec<Expr>, DataType), SqlError> {
+    pub fn bind_common(
+        &mut self,
+        items: &[&ast::Expr],
+        construct: &str,
+        scope: &Scope,
+    ) -> Result<(Vec<Expr>, DataType), SqlError> {
         let mut bound = Vec::new();
         for x in items {
             bound.push(self.bind_expr(x, scope)?);
@@ -665,7 +924,11 @@ impl Binder<'_> {
                     _ => {
                         let mut args = vec![seq];
                         for (i, (x, t)) in bound.into_iter().enumerate() {
-                            let to = if i == 0 { DataType::Int8 } else { DataType::Bool };
+                            let to = if i == 0 {
+                                DataType::Int8
+                            } else {
+                                DataType::Bool
+                            };
                             args.push(self.coerce(x, &t, &to, CastContext::Implicit)?);
                         }
                         SlotKind::Setval(args)
@@ -683,19 +946,34 @@ impl Binder<'_> {
                 ))
             }
             "current_database" | "current_catalog" => {
-                return Ok((Expr::Const(Value::Text(self.facts.database.clone())), DataType::Name))
+                return Ok((
+                    Expr::Const(Value::Text(self.facts.database.clone())),
+                    DataType::Name,
+                ))
             }
-            "current_schema" => return Ok((Expr::Const(Value::Text("public".into())), DataType::Name)),
+            "current_schema" => {
+                return Ok((Expr::Const(Value::Text("public".into())), DataType::Name))
+            }
             "current_user" | "session_user" | "user" | "current_role" => {
-                return Ok((Expr::Const(Value::Text(self.facts.user.clone())), DataType::Name))
+                return Ok((
+                    Expr::Const(Value::Text(self.facts.user.clone())),
+                    DataType::Name,
+                ))
             }
-            "pg_backend_pid" => return Ok((Expr::Const(Value::Int4(std::process::id() as i32)), DataType::Int4)),
+            "pg_backend_pid" => {
+                return Ok((
+                    Expr::Const(Value::Int4(std::process::id() as i32)),
+                    DataType::Int4,
+                ))
+            }
             "current_setting" => {
                 if let Some(ast::Expr::Value(v)) = plain.first() {
                     if let ast::Value::SingleQuotedString(s) = &v.value {
                         let key = s.to_lowercase();
                         return match self.facts.settings.get(&key) {
-                            Some(val) => Ok((Expr::Const(Value::Text(val.clone())), DataType::Text)),
+                            Some(val) => {
+                                Ok((Expr::Const(Value::Text(val.clone())), DataType::Text))
+                            }
                             None => Err(SqlError::new(
                                 SqlState::UNDEFINED_OBJECT,
                                 format!("unrecognized configuration parameter \"{s}\""),
@@ -703,14 +981,20 @@ impl Binder<'_> {
                         };
                     }
                 }
-                return Err(SqlError::unsupported("current_setting needs a constant name"));
+                return Err(SqlError::unsupported(
+                    "current_setting needs a constant name",
+                ));
             }
             "pg_typeof" => {
                 if plain.len() != 1 {
                     return Err(undefined_function(&name, &[]));
                 }
                 let (_, t) = self.bind_expr(plain[0], scope)?;
-                let t = if t == DataType::Unknown { DataType::Unknown } else { t };
+                let t = if t == DataType::Unknown {
+                    DataType::Unknown
+                } else {
+                    t
+                };
                 return Ok((Expr::Const(Value::Text(t.sql_name())), DataType::RegType));
             }
             _ => {}
@@ -734,7 +1018,13 @@ impl Binder<'_> {
             exprs.push(self.coerce(x, &t, want, CastContext::Implicit)?);
         }
         let result = signature.result.clone();
-        Ok((Expr::Function { signature, args: exprs }, result))
+        Ok((
+            Expr::Function {
+                signature,
+                args: exprs,
+            },
+            result,
+        ))
     }
 
     /// Registers a slot for the clause being bound.

@@ -79,7 +79,13 @@ impl<'a> Binder<'a> {
     pub fn param_types(&self) -> Vec<DataType> {
         self.params
             .iter()
-            .map(|t| if *t == DataType::Unknown { DataType::Text } else { t.clone() })
+            .map(|t| {
+                if *t == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    t.clone()
+                }
+            })
             .collect()
     }
 
@@ -131,7 +137,12 @@ impl<'a> Binder<'a> {
     }
 
     /// Like [`Self::coerce`] for an explicit `CAST`.
-    pub fn explicit_cast(&mut self, expr: Expr, from: &DataType, to: &DataType) -> Result<Expr, SqlError> {
+    pub fn explicit_cast(
+        &mut self,
+        expr: Expr,
+        from: &DataType,
+        to: &DataType,
+    ) -> Result<Expr, SqlError> {
         if from == to {
             return Ok(expr);
         }
@@ -145,7 +156,8 @@ impl<'a> Binder<'a> {
             }
         }
         if let Expr::Const(v) = &expr {
-            return cast(v.clone(), from, to, CastContext::Explicit, self.eval_ctx).map(Expr::Const);
+            return cast(v.clone(), from, to, CastContext::Explicit, self.eval_ctx)
+                .map(Expr::Const);
         }
         if *from != DataType::Unknown && !can_cast(from, to, CastContext::Explicit) {
             return Err(SqlError::new(
@@ -212,7 +224,9 @@ pub fn ident_name(ident: &sqlparser::ast::Ident) -> String {
 
 /// A relation name (`t`, `public.t`, `pg_catalog.pg_class`) split into an
 /// optional schema and the name.
-pub fn object_name(name: &sqlparser::ast::ObjectName) -> Result<(Option<String>, String), SqlError> {
+pub fn object_name(
+    name: &sqlparser::ast::ObjectName,
+) -> Result<(Option<String>, String), SqlError> {
     let parts: Vec<String> = name
         .0
         .iter()

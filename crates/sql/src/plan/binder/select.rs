@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use rangedb_sqltypes::cast::CastContext;
 use rangedb_sqltypes::{DataType, SqlError, SqlState, Value};
-use sqlparser::ast::{self, JoinConstraint, JoinOperator, SelectItem, SetExpr, SetOperator, SetQuantifier, TableFactor};
+use sqlparser::ast::{
+    self, JoinConstraint, JoinOperator, SelectItem, SetExpr, SetOperator, SetQuantifier,
+    TableFactor,
+};
 
 use super::expr::{function_args, function_name, undefined_function};
 use super::types::common_type;
@@ -38,8 +41,12 @@ fn output_name(e: &ast::Expr) -> String {
         ast::Expr::Identifier(id) => ident_name(id),
         ast::Expr::CompoundIdentifier(parts) => parts.last().map(ident_name).unwrap_or_default(),
         ast::Expr::Function(f) => function_name(f),
-        ast::Expr::Cast { expr, data_type, .. } => match output_name(expr).as_str() {
-            "?column?" => super::types::convert(data_type).map(|t| t.type_name()).unwrap_or_else(|_| "?column?".into()),
+        ast::Expr::Cast {
+            expr, data_type, ..
+        } => match output_name(expr).as_str() {
+            "?column?" => super::types::convert(data_type)
+                .map(|t| t.type_name())
+                .unwrap_or_else(|_| "?column?".into()),
             other => other.to_string(),
         },
         ast::Expr::Nested(inner) => output_name(inner),
@@ -51,7 +58,9 @@ fn output_name(e: &ast::Expr) -> String {
         ast::Expr::Trim { .. } => "btrim".into(),
         ast::Expr::Ceil { .. } => "ceil".into(),
         ast::Expr::Floor { .. } => "floor".into(),
-        ast::Expr::TypedString(ts) => super::types::convert(&ts.data_type).map(|t| t.type_name()).unwrap_or_else(|_| "?column?".into()),
+        ast::Expr::TypedString(ts) => super::types::convert(&ts.data_type)
+            .map(|t| t.type_name())
+            .unwrap_or_else(|_| "?column?".into()),
         ast::Expr::Interval(_) => "interval".into(),
         ast::Expr::Array(_) => "array".into(),
         ast::Expr::Subquery(q) => match q.body.as_ref() {
@@ -87,8 +96,12 @@ impl Binder<'_> {
         };
         let (mut plan, scope) = result?;
         let (limit, offset) = match &q.limit_clause {
-            Some(ast::LimitClause::LimitOffset { limit, offset, .. }) => (limit.clone(), offset.as_ref().map(|o| o.value.clone())),
-            Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => (Some(limit.clone()), Some(offset.clone())),
+            Some(ast::LimitClause::LimitOffset { limit, offset, .. }) => {
+                (limit.clone(), offset.as_ref().map(|o| o.value.clone()))
+            }
+            Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => {
+                (Some(limit.clone()), Some(offset.clone()))
+            }
             None => (None, None),
         };
         let limit = match q.fetch.as_ref().and_then(|f| f.quantity.clone()) {
@@ -110,7 +123,11 @@ impl Binder<'_> {
                 Some(e) => Some(bind_count(self, e)?),
                 None => None,
             };
-            plan = Plan::Limit { input: Box::new(plan), limit, offset };
+            plan = Plan::Limit {
+                input: Box::new(plan),
+                limit,
+                offset,
+            };
         }
         self.ctes.truncate(saved_ctes);
         Ok((plan, scope))
@@ -138,7 +155,11 @@ impl Binder<'_> {
     }
 
     /// Binds a subquery in an expression: `(plan, scope, correlated)`.
-    pub fn bind_subquery(&mut self, q: &ast::Query, scope: &Scope) -> Result<(Plan, Scope, bool), SqlError> {
+    pub fn bind_subquery(
+        &mut self,
+        q: &ast::Query,
+        scope: &Scope,
+    ) -> Result<(Plan, Scope, bool), SqlError> {
         let saved_agg = self.agg.take();
         let saved_slots = std::mem::take(&mut self.slots);
         let outer_scope = match &saved_agg {
@@ -154,7 +175,9 @@ impl Binder<'_> {
         self.agg = saved_agg;
         let (plan, sub_scope) = result?;
         if used && self.agg.is_some() {
-            return Err(SqlError::unsupported("correlated subqueries over grouped rows are not supported"));
+            return Err(SqlError::unsupported(
+                "correlated subqueries over grouped rows are not supported",
+            ));
         }
         Ok((plan, sub_scope, used))
     }
@@ -164,7 +187,12 @@ impl Binder<'_> {
             SetExpr::Select(s) => self.bind_select(s, &[]),
             SetExpr::Query(q) => self.bind_query(q),
             SetExpr::Values(values) => self.bind_values(values),
-            SetExpr::SetOperation { left, op, set_quantifier, right } => {
+            SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
                 let (lp, ls) = self.bind_set_expr(left)?;
                 let (rp, rs) = self.bind_set_expr(right)?;
                 let name = match op {
@@ -173,7 +201,9 @@ impl Binder<'_> {
                     _ => "EXCEPT",
                 };
                 if ls.columns.len() != rs.columns.len() {
-                    return Err(SqlError::syntax(format!("each {name} query must have the same number of columns")));
+                    return Err(SqlError::syntax(format!(
+                        "each {name} query must have the same number of columns"
+                    )));
                 }
                 let mut types = Vec::new();
                 for (l, r) in ls.columns.iter().zip(&rs.columns) {
@@ -194,21 +224,45 @@ impl Binder<'_> {
                     c.table_oid = 0;
                     c.column_id = 0;
                 }
-                Ok((Plan::SetOp { left: Box::new(lp), right: Box::new(rp), op: kind, all }, scope))
+                Ok((
+                    Plan::SetOp {
+                        left: Box::new(lp),
+                        right: Box::new(rp),
+                        op: kind,
+                        all,
+                    },
+                    scope,
+                ))
             }
-            _ => Err(SqlError::unsupported(format!("query form not supported: {body}"))),
+            _ => Err(SqlError::unsupported(format!(
+                "query form not supported: {body}"
+            ))),
         }
     }
 
-    fn cast_columns(&mut self, plan: Plan, scope: &Scope, types: &[DataType]) -> Result<Plan, SqlError> {
+    fn cast_columns(
+        &mut self,
+        plan: Plan,
+        scope: &Scope,
+        types: &[DataType],
+    ) -> Result<Plan, SqlError> {
         if scope.columns.iter().zip(types).all(|(c, t)| c.ty == *t) {
             return Ok(plan);
         }
         let mut exprs = Vec::new();
         for (i, (c, t)) in scope.columns.iter().zip(types).enumerate() {
-            exprs.push(self.coerce(Expr::column(i, c.name.clone()), &c.ty, t, CastContext::Implicit)?);
+            exprs.push(self.coerce(
+                Expr::column(i, c.name.clone()),
+                &c.ty,
+                t,
+                CastContext::Implicit,
+            )?);
         }
-        Ok(Plan::Project { input: Box::new(plan), exprs, slots: vec![] })
+        Ok(Plan::Project {
+            input: Box::new(plan),
+            exprs,
+            slots: vec![],
+        })
     }
 
     /// Binds VALUES lists: one plan row per list, a common type per column.
@@ -247,10 +301,21 @@ impl Binder<'_> {
                 .collect(),
         };
         let slots = self.take_slots();
-        Ok((Plan::Values { rows: out, width, slots }, scope))
+        Ok((
+            Plan::Values {
+                rows: out,
+                width,
+                slots,
+            },
+            scope,
+        ))
     }
 
-    fn bind_select(&mut self, select: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<BoundQuery, SqlError> {
+    fn bind_select(
+        &mut self,
+        select: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<BoundQuery, SqlError> {
         if select.into.is_some() {
             return Err(SqlError::unsupported("SELECT INTO is not supported"));
         }
@@ -272,7 +337,8 @@ impl Binder<'_> {
                 Err(e) => return Err(e),
                 Ok((exprs, out_scope)) => {
                     let slots = self.take_slots();
-                    return self.finish_select(plan, scope, exprs, out_scope, slots, select, order_by);
+                    return self
+                        .finish_select(plan, scope, exprs, out_scope, slots, select, order_by);
                 }
             }
             self.slots.clear();
@@ -318,38 +384,70 @@ impl Binder<'_> {
             }
         };
         let slots = self.take_slots();
-        let ctx = self.agg.take().ok_or_else(|| SqlError::internal("aggregation context lost"))?;
+        let ctx = self
+            .agg
+            .take()
+            .ok_or_else(|| SqlError::internal("aggregation context lost"))?;
         let mut agg_scope = Scope::default();
         for (i, t) in ctx.group_types.iter().enumerate() {
-            agg_scope.columns.push(ScopeColumn::computed(format!("group{i}"), t.clone()));
+            agg_scope
+                .columns
+                .push(ScopeColumn::computed(format!("group{i}"), t.clone()));
         }
         for a in &ctx.aggregates {
-            agg_scope.columns.push(ScopeColumn::computed("agg", a.result_type.clone()));
+            agg_scope
+                .columns
+                .push(ScopeColumn::computed("agg", a.result_type.clone()));
         }
-        plan = Plan::Aggregate { input: Box::new(plan), group_by: ctx.group_exprs.clone(), aggregates: ctx.aggregates.clone() };
+        plan = Plan::Aggregate {
+            input: Box::new(plan),
+            group_by: ctx.group_exprs.clone(),
+            aggregates: ctx.aggregates.clone(),
+        };
         if let Some(h) = having {
-            plan = Plan::Filter { input: Box::new(plan), predicate: h, slots: slots.clone() };
+            plan = Plan::Filter {
+                input: Box::new(plan),
+                predicate: h,
+                slots: slots.clone(),
+            };
         }
         // ORDER BY after aggregation binds in the aggregation context too.
-        self.agg = Some(AggContext { aggregates: ctx.aggregates.clone(), ..ctx.clone() });
+        self.agg = Some(AggContext {
+            aggregates: ctx.aggregates.clone(),
+            ..ctx.clone()
+        });
         let r = self.finish_select(plan, scope, exprs, out_scope, slots, select, order_by);
         let ctx_after = self.agg.take();
         let (plan, scope) = r?;
         // ORDER BY may have added aggregates: rebuild the Aggregate node.
         let plan = match ctx_after {
-            Some(after) if after.aggregates.len() != ctx.aggregates.len() => replace_aggregates(plan, &after.aggregates),
+            Some(after) if after.aggregates.len() != ctx.aggregates.len() => {
+                replace_aggregates(plan, &after.aggregates)
+            }
             _ => plan,
         };
         Ok((plan, scope))
     }
 
-    fn resolve_group_item(&self, g: &ast::Expr, projection: &[SelectItem], scope: &Scope) -> Result<ast::Expr, SqlError> {
+    fn resolve_group_item(
+        &self,
+        g: &ast::Expr,
+        projection: &[SelectItem],
+        scope: &Scope,
+    ) -> Result<ast::Expr, SqlError> {
         if let ast::Expr::Value(v) = g {
             if let ast::Value::Number(n, _) = &v.value {
-                let i: usize = n.to_string().parse().map_err(|_| SqlError::syntax("bad GROUP BY position"))?;
+                let i: usize = n
+                    .to_string()
+                    .parse()
+                    .map_err(|_| SqlError::syntax("bad GROUP BY position"))?;
                 return match projection.get(i.wrapping_sub(1)) {
-                    Some(SelectItem::UnnamedExpr(e)) | Some(SelectItem::ExprWithAlias { expr: e, .. }) => Ok(e.clone()),
-                    _ => Err(SqlError::new(SqlState::INVALID_COLUMN_REFERENCE, format!("GROUP BY position {i} is not in select list"))),
+                    Some(SelectItem::UnnamedExpr(e))
+                    | Some(SelectItem::ExprWithAlias { expr: e, .. }) => Ok(e.clone()),
+                    _ => Err(SqlError::new(
+                        SqlState::INVALID_COLUMN_REFERENCE,
+                        format!("GROUP BY position {i} is not in select list"),
+                    )),
                 };
             }
         }
@@ -368,7 +466,12 @@ impl Binder<'_> {
         Ok(g.clone())
     }
 
-    fn bind_expr_no_agg(&mut self, e: &ast::Expr, scope: &Scope, clause: &str) -> Result<(Expr, DataType), SqlError> {
+    fn bind_expr_no_agg(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        clause: &str,
+    ) -> Result<(Expr, DataType), SqlError> {
         let saved = self.agg.take();
         let r = self.bind_expr(e, scope);
         self.agg = saved;
@@ -382,33 +485,57 @@ impl Binder<'_> {
     }
 
     /// Binds the select list; `*` expands to the visible columns.
-    fn bind_projection(&mut self, items: &[SelectItem], scope: &Scope) -> Result<(Vec<Expr>, Scope), SqlError> {
+    fn bind_projection(
+        &mut self,
+        items: &[SelectItem],
+        scope: &Scope,
+    ) -> Result<(Vec<Expr>, Scope), SqlError> {
         let mut exprs = Vec::new();
         let mut out = Scope::default();
         for item in items {
             match item {
                 SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
                     let qualifier = match item {
-                        SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(n), _) => Some(object_name(n)?.1),
-                        SelectItem::QualifiedWildcard(..) => return Err(SqlError::unsupported("this wildcard form")),
+                        SelectItem::QualifiedWildcard(
+                            ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                            _,
+                        ) => Some(object_name(n)?.1),
+                        SelectItem::QualifiedWildcard(..) => {
+                            return Err(SqlError::unsupported("this wildcard form"))
+                        }
                         _ => None,
                     };
                     if let Some(q) = &qualifier {
                         if !scope.has_table(q) {
-                            return Err(SqlError::new(SqlState::UNDEFINED_TABLE, format!("missing FROM-clause entry for table \"{q}\"")));
+                            return Err(SqlError::new(
+                                SqlState::UNDEFINED_TABLE,
+                                format!("missing FROM-clause entry for table \"{q}\""),
+                            ));
                         }
                     } else if scope.columns.is_empty() {
-                        return Err(SqlError::syntax("SELECT * with no tables specified is not valid"));
+                        return Err(SqlError::syntax(
+                            "SELECT * with no tables specified is not valid",
+                        ));
                     }
                     for (i, c) in scope.columns.iter().enumerate() {
-                        if c.hidden || qualifier.as_ref().is_some_and(|q| c.table.as_deref() != Some(q.as_str())) {
+                        if c.hidden
+                            || qualifier
+                                .as_ref()
+                                .is_some_and(|q| c.table.as_deref() != Some(q.as_str()))
+                        {
                             continue;
                         }
                         let (x, t) = match &self.agg {
                             Some(_) => self.bind_expr(
                                 &match &c.table {
-                                    Some(t) => ast::Expr::CompoundIdentifier(vec![ast::Ident::with_quote('"', t.clone()), ast::Ident::with_quote('"', c.name.clone())]),
-                                    None => ast::Expr::Identifier(ast::Ident::with_quote('"', c.name.clone())),
+                                    Some(t) => ast::Expr::CompoundIdentifier(vec![
+                                        ast::Ident::with_quote('"', t.clone()),
+                                        ast::Ident::with_quote('"', c.name.clone()),
+                                    ]),
+                                    None => ast::Expr::Identifier(ast::Ident::with_quote(
+                                        '"',
+                                        c.name.clone(),
+                                    )),
                                 },
                                 scope,
                             )?,
@@ -424,7 +551,14 @@ impl Binder<'_> {
                         SelectItem::ExprWithAlias { alias, .. } => ident_name(alias),
                         _ => output_name(e),
                     };
-                    let mut col = ScopeColumn::computed(name, if t == DataType::Unknown { DataType::Text } else { t.clone() });
+                    let mut col = ScopeColumn::computed(
+                        name,
+                        if t == DataType::Unknown {
+                            DataType::Text
+                        } else {
+                            t.clone()
+                        },
+                    );
                     if let Expr::Column { index, .. } = &x {
                         if self.agg.is_none() {
                             if let Some(src) = scope.columns.get(*index) {
@@ -434,11 +568,17 @@ impl Binder<'_> {
                             }
                         }
                     }
-                    let x = if t == DataType::Unknown { self.coerce(x, &t, &DataType::Text, CastContext::Implicit)? } else { x };
+                    let x = if t == DataType::Unknown {
+                        self.coerce(x, &t, &DataType::Text, CastContext::Implicit)?
+                    } else {
+                        x
+                    };
                     exprs.push(x);
                     out.columns.push(col);
                 }
-                SelectItem::ExprWithAliases { .. } => return Err(SqlError::unsupported("multiple aliases")),
+                SelectItem::ExprWithAliases { .. } => {
+                    return Err(SqlError::unsupported("multiple aliases"))
+                }
             }
         }
         Ok((exprs, out))
@@ -459,7 +599,9 @@ impl Binder<'_> {
         let distinct = match &select.distinct {
             None | Some(ast::Distinct::All) => false,
             Some(ast::Distinct::Distinct) => true,
-            Some(ast::Distinct::On(_)) => return Err(SqlError::unsupported("DISTINCT ON is not supported")),
+            Some(ast::Distinct::On(_)) => {
+                return Err(SqlError::unsupported("DISTINCT ON is not supported"))
+            }
         };
         let width = exprs.len();
         let mut keys = Vec::new();
@@ -487,10 +629,18 @@ impl Binder<'_> {
                     }
                 }
             };
-            keys.push(SortKey { expr: Expr::column(index, format!("col{}", index + 1)), descending, nulls_first });
+            keys.push(SortKey {
+                expr: Expr::column(index, format!("col{}", index + 1)),
+                descending,
+                nulls_first,
+            });
         }
         let names: Vec<String> = out_scope.columns.iter().map(|c| c.name.clone()).collect();
-        let mut plan = Plan::Project { input: Box::new(plan), exprs, slots };
+        let mut plan = Plan::Project {
+            input: Box::new(plan),
+            exprs,
+            slots,
+        };
         for k in &mut keys {
             if let Expr::Column { index, name } = &mut k.expr {
                 if let Some(n) = names.get(*index) {
@@ -499,16 +649,27 @@ impl Binder<'_> {
             }
         }
         if distinct {
-            plan = Plan::Distinct { input: Box::new(plan) };
+            plan = Plan::Distinct {
+                input: Box::new(plan),
+            };
         }
         if !keys.is_empty() {
-            plan = Plan::Sort { input: Box::new(plan), keys };
+            plan = Plan::Sort {
+                input: Box::new(plan),
+                keys,
+            };
         }
         if let Plan::Sort { input, .. } = &plan {
             if let Plan::Project { exprs, .. } = input.as_ref() {
                 if exprs.len() > width {
-                    let trim = (0..width).map(|i| Expr::column(i, names[i].clone())).collect();
-                    plan = Plan::Project { input: Box::new(plan), exprs: trim, slots: vec![] };
+                    let trim = (0..width)
+                        .map(|i| Expr::column(i, names[i].clone()))
+                        .collect();
+                    plan = Plan::Project {
+                        input: Box::new(plan),
+                        exprs: trim,
+                        slots: vec![],
+                    };
                 }
             }
         }
@@ -516,7 +677,12 @@ impl Binder<'_> {
     }
 
     /// An ORDER BY item naming an output column (position or alias).
-    fn output_reference(&self, e: &ast::Expr, projection: &[SelectItem], out: &Scope) -> Result<Option<usize>, SqlError> {
+    fn output_reference(
+        &self,
+        e: &ast::Expr,
+        projection: &[SelectItem],
+        out: &Scope,
+    ) -> Result<Option<usize>, SqlError> {
         if let ast::Expr::Value(v) = e {
             if let ast::Value::Number(n, _) = &v.value {
                 let i: usize = n.to_string().parse().unwrap_or(0);
@@ -531,18 +697,35 @@ impl Binder<'_> {
         }
         if let ast::Expr::Identifier(id) = e {
             let name = ident_name(id);
-            let hits: Vec<usize> = out.columns.iter().enumerate().filter(|(_, c)| c.name == name).map(|(i, _)| i).collect();
+            let hits: Vec<usize> = out
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.name == name)
+                .map(|(i, _)| i)
+                .collect();
             if hits.len() == 1 {
                 // An alias or a plain column of the select list.
                 let is_alias = projection.iter().any(|p| matches!(p, SelectItem::ExprWithAlias { alias, .. } if ident_name(alias) == name));
-                if is_alias || projection.iter().any(|p| matches!(p, SelectItem::UnnamedExpr(x) if x == e)) {
+                if is_alias
+                    || projection
+                        .iter()
+                        .any(|p| matches!(p, SelectItem::UnnamedExpr(x) if x == e))
+                {
                     return Ok(Some(hits[0]));
                 }
             }
         }
         for (i, p) in projection.iter().enumerate() {
             if let SelectItem::UnnamedExpr(x) | SelectItem::ExprWithAlias { expr: x, .. } = p {
-                if x == e && !projection.iter().any(|p| matches!(p, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..))) {
+                if x == e
+                    && !projection.iter().any(|p| {
+                        matches!(
+                            p,
+                            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+                        )
+                    })
+                {
                     return Ok(Some(i));
                 }
             }
@@ -551,7 +734,12 @@ impl Binder<'_> {
     }
 
     /// ORDER BY over the output of a set operation or VALUES.
-    fn order_outputs(&mut self, plan: Plan, scope: Scope, order_by: &[ast::OrderByExpr]) -> Result<BoundQuery, SqlError> {
+    fn order_outputs(
+        &mut self,
+        plan: Plan,
+        scope: Scope,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<BoundQuery, SqlError> {
         if order_by.is_empty() {
             return Ok((plan, scope));
         }
@@ -560,16 +748,34 @@ impl Binder<'_> {
             let descending = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
             let nulls_first = ob.options.nulls_first.unwrap_or(descending);
             let (x, _) = match self.output_reference(&ob.expr, &[], &scope)? {
-                Some(i) => (Expr::column(i, scope.columns[i].name.clone()), DataType::Unknown),
+                Some(i) => (
+                    Expr::column(i, scope.columns[i].name.clone()),
+                    DataType::Unknown,
+                ),
                 None => self.bind_expr(&ob.expr, &scope)?,
             };
-            keys.push(SortKey { expr: x, descending, nulls_first });
+            keys.push(SortKey {
+                expr: x,
+                descending,
+                nulls_first,
+            });
         }
-        Ok((Plan::Sort { input: Box::new(plan), keys }, scope))
+        Ok((
+            Plan::Sort {
+                input: Box::new(plan),
+                keys,
+            },
+            scope,
+        ))
     }
 
     /// An aggregate call inside an aggregation context.
-    pub(crate) fn bind_aggregate_call(&mut self, f: &ast::Function, name: &str, _scope: &Scope) -> Result<(Expr, DataType), SqlError> {
+    pub(crate) fn bind_aggregate_call(
+        &mut self,
+        f: &ast::Function,
+        name: &str,
+        _scope: &Scope,
+    ) -> Result<(Expr, DataType), SqlError> {
         let Some(ctx) = &self.agg else {
             return Err(SqlError::new(AGGREGATE_FOUND, "aggregate found"));
         };
@@ -584,17 +790,28 @@ impl Binder<'_> {
         self.agg = saved;
         let call = result?;
         let ty = call.result_type.clone();
-        let ctx = self.agg.as_mut().ok_or_else(|| SqlError::internal("aggregation context lost"))?;
+        let ctx = self
+            .agg
+            .as_mut()
+            .ok_or_else(|| SqlError::internal("aggregation context lost"))?;
         ctx.aggregates.push(call);
         ctx.agg_asts.push(f.clone());
         Ok((Expr::column(ngroups + ctx.aggregates.len() - 1, name), ty))
     }
 
-    fn bind_aggregate_args(&mut self, f: &ast::Function, name: &str, scope: &Scope) -> Result<AggCall, SqlError> {
+    fn bind_aggregate_args(
+        &mut self,
+        f: &ast::Function,
+        name: &str,
+        scope: &Scope,
+    ) -> Result<AggCall, SqlError> {
         let args = function_args(f)?;
         let (distinct, order_clauses) = match &f.args {
             ast::FunctionArguments::List(list) => (
-                matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)),
+                matches!(
+                    list.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                ),
                 list.clauses.clone(),
             ),
             _ => (false, Vec::new()),
@@ -606,7 +823,10 @@ impl Binder<'_> {
                     let r = self.bind_expr(e, scope);
                     match r {
                         Err(err) if err.code == AGGREGATE_FOUND => {
-                            return Err(SqlError::new(SqlState::GROUPING_ERROR, "aggregate function calls cannot be nested"))
+                            return Err(SqlError::new(
+                                SqlState::GROUPING_ERROR,
+                                "aggregate function calls cannot be nested",
+                            ))
                         }
                         other => bound.push(other?),
                     }
@@ -628,65 +848,124 @@ impl Binder<'_> {
                 for ob in items {
                     let (x, _) = self.bind_expr(&ob.expr, scope)?;
                     let descending = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
-                    order_by.push(SortKey { expr: x, descending, nulls_first: ob.options.nulls_first.unwrap_or(descending) });
+                    order_by.push(SortKey {
+                        expr: x,
+                        descending,
+                        nulls_first: ob.options.nulls_first.unwrap_or(descending),
+                    });
                 }
             }
         }
         let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
-        let (func, arg_type, result_type, want): (AggFunc, DataType, DataType, Vec<DataType>) = match (name, types.as_slice()) {
-            ("count", []) if star => (AggFunc::CountStar, DataType::Int8, DataType::Int8, vec![]),
-            ("count", [t]) => (AggFunc::Count, t.clone(), DataType::Int8, vec![t.clone()]),
-            ("sum", [t]) => {
-                let r = match t {
-                    DataType::Int2 | DataType::Int4 => DataType::Int8,
-                    DataType::Int8 | DataType::Numeric(_) => DataType::Numeric(None),
-                    DataType::Float4 => DataType::Float4,
-                    DataType::Float8 | DataType::Unknown => DataType::Float8,
-                    DataType::Interval => DataType::Interval,
-                    _ => return Err(undefined_function("sum", &types)),
-                };
-                let t = if *t == DataType::Unknown { DataType::Float8 } else { t.clone() };
-                (AggFunc::Sum, t.clone(), r, vec![t])
-            }
-            ("avg", [t]) => {
-                let r = match t {
-                    DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Numeric(_) => DataType::Numeric(None),
-                    DataType::Float4 | DataType::Float8 | DataType::Unknown => DataType::Float8,
-                    DataType::Interval => DataType::Interval,
-                    _ => return Err(undefined_function("avg", &types)),
-                };
-                let t = if *t == DataType::Unknown { DataType::Float8 } else { t.clone() };
-                (AggFunc::Avg, t.clone(), r, vec![t])
-            }
-            ("min" | "max", [t]) => {
-                if matches!(t, DataType::Bool | DataType::Json | DataType::Jsonb) {
-                    return Err(undefined_function(name, &types));
+        let (func, arg_type, result_type, want): (AggFunc, DataType, DataType, Vec<DataType>) =
+            match (name, types.as_slice()) {
+                ("count", []) if star => {
+                    (AggFunc::CountStar, DataType::Int8, DataType::Int8, vec![])
                 }
-                let t = if *t == DataType::Unknown { DataType::Text } else { t.without_modifier() };
-                (if name == "min" { AggFunc::Min } else { AggFunc::Max }, t.clone(), t.clone(), vec![t])
-            }
-            ("bool_and" | "every" | "bool_or", [t]) if matches!(t, DataType::Bool | DataType::Unknown) => (
-                if name == "bool_or" { AggFunc::BoolOr } else { AggFunc::BoolAnd },
-                DataType::Bool,
-                DataType::Bool,
-                vec![DataType::Bool],
-            ),
-            ("string_agg", [a, b]) => {
-                let t = if *a == DataType::Bytea { DataType::Bytea } else { DataType::Text };
-                let _ = b;
-                (AggFunc::StringAgg, t.clone(), t.clone(), vec![t.clone(), t])
-            }
-            ("array_agg", [t]) => {
-                let t = if *t == DataType::Unknown { DataType::Text } else { t.without_modifier() };
-                (AggFunc::ArrayAgg, t.clone(), DataType::Array(Box::new(t.clone())), vec![t])
-            }
-            _ => return Err(undefined_function(name, &types)),
-        };
+                ("count", [t]) => (AggFunc::Count, t.clone(), DataType::Int8, vec![t.clone()]),
+                ("sum", [t]) => {
+                    let r = match t {
+                        DataType::Int2 | DataType::Int4 => DataType::Int8,
+                        DataType::Int8 | DataType::Numeric(_) => DataType::Numeric(None),
+                        DataType::Float4 => DataType::Float4,
+                        DataType::Float8 | DataType::Unknown => DataType::Float8,
+                        DataType::Interval => DataType::Interval,
+                        _ => return Err(undefined_function("sum", &types)),
+                    };
+                    let t = if *t == DataType::Unknown {
+                        DataType::Float8
+                    } else {
+                        t.clone()
+                    };
+                    (AggFunc::Sum, t.clone(), r, vec![t])
+                }
+                ("avg", [t]) => {
+                    let r = match t {
+                        DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Numeric(_) => {
+                            DataType::Numeric(None)
+                        }
+                        DataType::Float4 | DataType::Float8 | DataType::Unknown => DataType::Float8,
+                        DataType::Interval => DataType::Interval,
+                        _ => return Err(undefined_function("avg", &types)),
+                    };
+                    let t = if *t == DataType::Unknown {
+                        DataType::Float8
+                    } else {
+                        t.clone()
+                    };
+                    (AggFunc::Avg, t.clone(), r, vec![t])
+                }
+                ("min" | "max", [t]) => {
+                    if matches!(t, DataType::Bool | DataType::Json | DataType::Jsonb) {
+                        return Err(undefined_function(name, &types));
+                    }
+                    let t = if *t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        t.without_modifier()
+                    };
+                    (
+                        if name == "min" {
+                            AggFunc::Min
+                        } else {
+                            AggFunc::Max
+                        },
+                        t.clone(),
+                        t.clone(),
+                        vec![t],
+                    )
+                }
+                ("bool_and" | "every" | "bool_or", [t])
+                    if matches!(t, DataType::Bool | DataType::Unknown) =>
+                {
+                    (
+                        if name == "bool_or" {
+                            AggFunc::BoolOr
+                        } else {
+                            AggFunc::BoolAnd
+                        },
+                        DataType::Bool,
+                        DataType::Bool,
+                        vec![DataType::Bool],
+                    )
+                }
+                ("string_agg", [a, b]) => {
+                    let t = if *a == DataType::Bytea {
+                        DataType::Bytea
+                    } else {
+                        DataType::Text
+                    };
+                    let _ = b;
+                    (AggFunc::StringAgg, t.clone(), t.clone(), vec![t.clone(), t])
+                }
+                ("array_agg", [t]) => {
+                    let t = if *t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        t.without_modifier()
+                    };
+                    (
+                        AggFunc::ArrayAgg,
+                        t.clone(),
+                        DataType::Array(Box::new(t.clone())),
+                        vec![t],
+                    )
+                }
+                _ => return Err(undefined_function(name, &types)),
+            };
         let mut exprs = Vec::new();
         for ((x, t), w) in bound.into_iter().zip(want) {
             exprs.push(self.coerce(x, &t, &w, CastContext::Implicit)?);
         }
-        Ok(AggCall { func, args: exprs, distinct, filter, order_by, arg_type, result_type })
+        Ok(AggCall {
+            func,
+            args: exprs,
+            distinct,
+            filter,
+            order_by,
+            arg_type,
+            result_type,
+        })
     }
 
     /// Binds a FROM list (comma-separated items are cross joins).
@@ -699,7 +978,16 @@ impl Binder<'_> {
                 Some(left) => self.make_join(left, item, JoinKind::Inner, None)?,
             });
         }
-        Ok(result.unwrap_or_else(|| (Plan::Values { rows: vec![vec![]], width: 0, slots: vec![] }, Scope::default())))
+        Ok(result.unwrap_or_else(|| {
+            (
+                Plan::Values {
+                    rows: vec![vec![]],
+                    width: 0,
+                    slots: vec![],
+                },
+                Scope::default(),
+            )
+        }))
     }
 
     fn bind_table_with_joins(&mut self, twj: &ast::TableWithJoins) -> Result<BoundQuery, SqlError> {
@@ -712,14 +1000,24 @@ impl Binder<'_> {
                 JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (JoinKind::Right, Some(c)),
                 JoinOperator::FullOuter(c) => (JoinKind::Full, Some(c)),
                 JoinOperator::CrossJoin(_) => (JoinKind::Inner, None),
-                other => return Err(SqlError::unsupported(format!("join type not supported: {other:?}"))),
+                other => {
+                    return Err(SqlError::unsupported(format!(
+                        "join type not supported: {other:?}"
+                    )))
+                }
             };
             left = self.make_join(left, right, kind, constraint)?;
         }
         Ok(left)
     }
 
-    fn make_join(&mut self, left: BoundQuery, right: BoundQuery, kind: JoinKind, constraint: Option<&JoinConstraint>) -> Result<BoundQuery, SqlError> {
+    fn make_join(
+        &mut self,
+        left: BoundQuery,
+        right: BoundQuery,
+        kind: JoinKind,
+        constraint: Option<&JoinConstraint>,
+    ) -> Result<BoundQuery, SqlError> {
         let (lp, ls) = left;
         let (rp, mut rs) = right;
         let left_width = ls.columns.len();
@@ -740,10 +1038,20 @@ impl Binder<'_> {
         };
         for name in &using_names {
             let l = ls.resolve(None, name)?.ok_or_else(|| {
-                SqlError::new(SqlState::UNDEFINED_COLUMN, format!("column \"{name}\" specified in USING clause does not exist in left table"))
+                SqlError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!(
+                        "column \"{name}\" specified in USING clause does not exist in left table"
+                    ),
+                )
             })?;
             let r = rs.resolve(None, name)?.ok_or_else(|| {
-                SqlError::new(SqlState::UNDEFINED_COLUMN, format!("column \"{name}\" specified in USING clause does not exist in right table"))
+                SqlError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!(
+                        "column \"{name}\" specified in USING clause does not exist in right table"
+                    ),
+                )
             })?;
             using_pairs.push((l, r));
         }
@@ -762,10 +1070,29 @@ impl Binder<'_> {
             let lc = &scope.columns[*l];
             let rc = &scope.columns[left_width + *r];
             let ty = common_type(&[lc.ty.clone(), rc.ty.clone()], "JOIN/USING")?;
-            let a = self.coerce(Expr::column(*l, lc.name.clone()), &lc.ty.clone(), &ty, CastContext::Implicit)?;
-            let b = self.coerce(Expr::column(left_width + *r, rc.name.clone()), &rc.ty.clone(), &ty, CastContext::Implicit)?;
-            let sig = rangedb_sqltypes::ops::binary_op_type(rangedb_sqltypes::ops::BinaryOp::Eq, &ty, &ty)?;
-            let eq = Expr::Binary { op: rangedb_sqltypes::ops::BinaryOp::Eq, signature: sig, left: Box::new(a), right: Box::new(b) };
+            let a = self.coerce(
+                Expr::column(*l, lc.name.clone()),
+                &lc.ty.clone(),
+                &ty,
+                CastContext::Implicit,
+            )?;
+            let b = self.coerce(
+                Expr::column(left_width + *r, rc.name.clone()),
+                &rc.ty.clone(),
+                &ty,
+                CastContext::Implicit,
+            )?;
+            let sig = rangedb_sqltypes::ops::binary_op_type(
+                rangedb_sqltypes::ops::BinaryOp::Eq,
+                &ty,
+                &ty,
+            )?;
+            let eq = Expr::Binary {
+                op: rangedb_sqltypes::ops::BinaryOp::Eq,
+                signature: sig,
+                left: Box::new(a),
+                right: Box::new(b),
+            };
             condition = Some(match condition {
                 Some(c) => Expr::And(Box::new(c), Box::new(eq)),
                 None => eq,
@@ -774,14 +1101,25 @@ impl Binder<'_> {
         let slots = self.take_slots();
         let method = access::choose_join_method(condition.as_ref(), left_width, &slots);
         Ok((
-            Plan::Join { left: Box::new(lp), right: Box::new(rp), kind, method, condition, left_width, right_width, slots },
+            Plan::Join {
+                left: Box::new(lp),
+                right: Box::new(rp),
+                kind,
+                method,
+                condition,
+                left_width,
+                right_width,
+                slots,
+            },
             scope,
         ))
     }
 
     fn bind_table_factor(&mut self, tf: &TableFactor) -> Result<BoundQuery, SqlError> {
         match tf {
-            TableFactor::Table { name, alias, args, .. } => {
+            TableFactor::Table {
+                name, alias, args, ..
+            } => {
                 if let Some(args) = args {
                     return self.bind_table_function(name, args, alias.as_ref());
                 }
@@ -793,13 +1131,23 @@ impl Binder<'_> {
                     c.table = Some(qual.clone());
                 }
                 if let Some(a) = alias {
-                    for (c, alias_col) in scope.columns.iter_mut().filter(|c| !c.hidden).zip(&a.columns) {
+                    for (c, alias_col) in scope
+                        .columns
+                        .iter_mut()
+                        .filter(|c| !c.hidden)
+                        .zip(&a.columns)
+                    {
                         c.name = ident_name(&alias_col.name);
                     }
                 }
                 Ok((plan, scope))
             }
-            TableFactor::Derived { subquery, alias, lateral, .. } => {
+            TableFactor::Derived {
+                subquery,
+                alias,
+                lateral,
+                ..
+            } => {
                 if *lateral {
                     return Err(SqlError::unsupported("LATERAL is not supported"));
                 }
@@ -821,7 +1169,10 @@ impl Binder<'_> {
                 }
                 Ok((plan, scope))
             }
-            TableFactor::NestedJoin { table_with_joins, alias } => {
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
                 let (plan, mut scope) = self.bind_table_with_joins(table_with_joins)?;
                 if let Some(a) = alias {
                     let qual = ident_name(&a.name);
@@ -831,15 +1182,25 @@ impl Binder<'_> {
                 }
                 Ok((plan, scope))
             }
-            TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality: false, .. } => {
-                self.bind_unnest(array_exprs, alias.as_ref())
-            }
-            other => Err(SqlError::unsupported(format!("FROM item not supported: {other}"))),
+            TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality: false,
+                ..
+            } => self.bind_unnest(array_exprs, alias.as_ref()),
+            other => Err(SqlError::unsupported(format!(
+                "FROM item not supported: {other}"
+            ))),
         }
     }
 
     /// A named relation: CTE, virtual catalog table or user table.
-    pub fn bind_relation(&mut self, schema: Option<&str>, name: &str) -> Result<BoundQuery, SqlError> {
+    pub fn bind_relation(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> Result<BoundQuery, SqlError> {
         if schema.is_none() {
             if let Some(cte) = self.ctes.iter().rev().find(|c| c.name == name) {
                 return Ok((cte.plan.clone(), cte.scope.clone()));
@@ -858,10 +1219,17 @@ impl Binder<'_> {
         match schema {
             None | Some("public") => {}
             Some(s) => {
-                return Err(SqlError::new(SqlState::UNDEFINED_TABLE, format!("relation \"{s}.{name}\" does not exist")));
+                return Err(SqlError::new(
+                    SqlState::UNDEFINED_TABLE,
+                    format!("relation \"{s}.{name}\" does not exist"),
+                ));
             }
         }
-        let table = self.catalog.table(name).cloned().ok_or_else(|| undefined_table(name))?;
+        let table = self
+            .catalog
+            .table(name)
+            .cloned()
+            .ok_or_else(|| undefined_table(name))?;
         Ok(table_scan(table))
     }
 }
@@ -869,7 +1237,15 @@ impl Binder<'_> {
 /// A full scan of `table` and its scope.
 pub fn table_scan(table: Arc<TableDesc>) -> BoundQuery {
     let scope = table_scope(&table);
-    (Plan::Scan { table, access: crate::plan::Access::Full, filter: None, slots: vec![] }, scope)
+    (
+        Plan::Scan {
+            table,
+            access: crate::plan::Access::Full,
+            filter: None,
+            slots: vec![],
+        },
+        scope,
+    )
 }
 
 /// The scope of a table's rows (all columns, in descriptor order).
@@ -893,11 +1269,38 @@ pub fn table_scope(table: &TableDesc) -> Scope {
 
 fn replace_aggregates(plan: Plan, aggs: &[AggCall]) -> Plan {
     match plan {
-        Plan::Aggregate { input, group_by, .. } => Plan::Aggregate { input, group_by, aggregates: aggs.to_vec() },
-        Plan::Filter { input, predicate, slots } => Plan::Filter { input: Box::new(replace_aggregates(*input, aggs)), predicate, slots },
-        Plan::Project { input, exprs, slots } => Plan::Project { input: Box::new(replace_aggregates(*input, aggs)), exprs, slots },
-        Plan::Sort { input, keys } => Plan::Sort { input: Box::new(replace_aggregates(*input, aggs)), keys },
-        Plan::Distinct { input } => Plan::Distinct { input: Box::new(replace_aggregates(*input, aggs)) },
+        Plan::Aggregate {
+            input, group_by, ..
+        } => Plan::Aggregate {
+            input,
+            group_by,
+            aggregates: aggs.to_vec(),
+        },
+        Plan::Filter {
+            input,
+            predicate,
+            slots,
+        } => Plan::Filter {
+            input: Box::new(replace_aggregates(*input, aggs)),
+            predicate,
+            slots,
+        },
+        Plan::Project {
+            input,
+            exprs,
+            slots,
+        } => Plan::Project {
+            input: Box::new(replace_aggregates(*input, aggs)),
+            exprs,
+            slots,
+        },
+        Plan::Sort { input, keys } => Plan::Sort {
+            input: Box::new(replace_aggregates(*input, aggs)),
+            keys,
+        },
+        Plan::Distinct { input } => Plan::Distinct {
+            input: Box::new(replace_aggregates(*input, aggs)),
+        },
         other => other,
     }
 }

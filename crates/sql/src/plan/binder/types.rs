@@ -72,16 +72,26 @@ pub fn convert(ty: &ast::DataType) -> Result<DataType, SqlError> {
                 "float4" => DataType::Float4,
                 "float8" => DataType::Float8,
                 "bool" => DataType::Bool,
-                "bpchar" => DataType::Char(modifiers.first().and_then(|m| m.to_string().parse().ok())),
-                "varchar" => DataType::Varchar(modifiers.first().and_then(|m| m.to_string().parse().ok())),
+                "bpchar" => {
+                    DataType::Char(modifiers.first().and_then(|m| m.to_string().parse().ok()))
+                }
+                "varchar" => {
+                    DataType::Varchar(modifiers.first().and_then(|m| m.to_string().parse().ok()))
+                }
                 "name" => DataType::Name,
                 "oid" => DataType::Oid,
                 "regtype" => DataType::RegType,
                 "regclass" => DataType::RegClass,
-                "regnamespace" | "regproc" | "regprocedure" | "regrole" | "regoper" => DataType::Oid,
+                "regnamespace" | "regproc" | "regprocedure" | "regrole" | "regoper" => {
+                    DataType::Oid
+                }
                 "\"char\"" => DataType::Char(Some(1)),
                 "timestamptz" => DataType::TimestampTz,
-                "timetz" => return Err(SqlError::unsupported("type time with time zone is not supported")),
+                "timetz" => {
+                    return Err(SqlError::unsupported(
+                        "type time with time zone is not supported",
+                    ))
+                }
                 "json" => DataType::Json,
                 "jsonb" => DataType::Jsonb,
                 "text" => DataType::Text,
@@ -154,7 +164,10 @@ pub fn common_type(types: &[DataType], construct: &str) -> Result<DataType, SqlE
     if known.iter().all(|t| t == first) {
         return Ok((*first).clone());
     }
-    if known.iter().all(|t| t.without_modifier() == first.without_modifier()) {
+    if known
+        .iter()
+        .all(|t| t.without_modifier() == first.without_modifier())
+    {
         return Ok(first.without_modifier());
     }
     if known.iter().all(|t| numeric_rank(t).is_some()) {
@@ -169,7 +182,10 @@ pub fn common_type(types: &[DataType], construct: &str) -> Result<DataType, SqlE
         return Ok(DataType::Text);
     }
     if known.iter().all(|t| datetime_rank(t).is_some()) {
-        let best = known.iter().max_by_key(|t| datetime_rank(t)).map(|t| (*t).clone());
+        let best = known
+            .iter()
+            .max_by_key(|t| datetime_rank(t))
+            .map(|t| (*t).clone());
         return Ok(best.unwrap_or(DataType::Timestamp));
     }
     for candidate in &known {
