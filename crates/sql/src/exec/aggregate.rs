@@ -229,7 +229,7 @@ impl AggregateOp {
         let mut n = 0u64;
         while let Some(row) = self.input.next(cx).await? {
             n += 1;
-            if n % 4096 == 0 {
+            if n.is_multiple_of(4096) {
                 cx.check_cancel()?;
             }
             let env = cx.env(&[]);

@@ -207,7 +207,7 @@ impl Operator for SortOp {
                     .map(|k| k.expr.eval(&row, &env))
                     .collect::<Result<Vec<_>, _>>()?;
                 keyed.push((k, row));
-                if keyed.len() % 4096 == 0 {
+                if keyed.len().is_multiple_of(4096) {
                     cx.check_cancel()?;
                 }
             }

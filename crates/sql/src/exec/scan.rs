@@ -18,6 +18,13 @@ use crate::keys::{encode_key_value, index_prefix, prefix_end, PRIMARY_INDEX_ID};
 use crate::plan::{Access, Expr, KeyRange, Slot};
 use crate::rows::{decode_table_row, row_key_from_suffix};
 
+/// A `[start, end)` span of keys.
+type KeySpan = (Vec<u8>, Vec<u8>);
+
+/// An encoded bound on a key and whether it is inclusive; `None` inside
+/// means unbounded, an outer `None` that the bound is NULL (nothing matches).
+type KeyBound = Option<Option<(Vec<u8>, bool)>>;
+
 /// Rows fetched per request.
 pub const SCAN_CHUNK: usize = 512;
 
@@ -81,7 +88,7 @@ impl ScanOp {
         descending: &[bool],
         range: &KeyRange,
         cx: &ExecCtx<'_>,
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, SqlError> {
+    ) -> Result<Option<KeySpan>, SqlError> {
         let Some(prefix_values) = Self::eval_keys(&range.prefix, cx)? else {
             return Ok(None);
         };
@@ -92,21 +99,20 @@ impl ScanOp {
         let mut start = prefix.clone();
         let mut end = prefix_end(&prefix);
         let env = cx.env(&[]);
-        let bound =
-            |b: &Option<(Expr, bool)>| -> Result<Option<Option<(Vec<u8>, bool)>>, SqlError> {
-                match b {
-                    None => Ok(Some(None)),
-                    Some((e, inclusive)) => {
-                        let v = e.eval(&[], &env)?;
-                        if v.is_null() {
-                            return Ok(None);
-                        }
-                        let mut k = prefix.clone();
-                        encode_key_value(&mut k, &v, range.next_descending)?;
-                        Ok(Some(Some((k, *inclusive))))
+        let bound = |b: &Option<(Expr, bool)>| -> Result<KeyBound, SqlError> {
+            match b {
+                None => Ok(Some(None)),
+                Some((e, inclusive)) => {
+                    let v = e.eval(&[], &env)?;
+                    if v.is_null() {
+                        return Ok(None);
                     }
+                    let mut k = prefix.clone();
+                    encode_key_value(&mut k, &v, range.next_descending)?;
+                    Ok(Some(Some((k, *inclusive))))
                 }
-            };
+            }
+        };
         let (Some(lower), Some(upper)) = (bound(&range.lower)?, bound(&range.upper)?) else {
             return Ok(None);
         };

@@ -56,6 +56,9 @@ pub fn push_down_filter(plan: Plan, predicate: Expr, slots: Vec<Slot>) -> Plan {
     }
 }
 
+// The error hands the plan and the conjunct back (nothing is lost); it is
+// moved once per conjunct, so its size does not matter.
+#[allow(clippy::result_large_err)]
 fn push(plan: Plan, c: Expr) -> Result<Plan, (Plan, Expr)> {
     match plan {
         Plan::Scan {

@@ -12,7 +12,7 @@ use crate::plan::Plan;
 pub enum CopySpec {
     In(CopyIn),
     Out {
-        plan: Plan,
+        plan: Box<Plan>,
         format: CopyFormat,
         width: usize,
     },
@@ -244,7 +244,7 @@ impl CopySpec {
                     }
                 };
                 Ok(CopySpec::Out {
-                    plan,
+                    plan: Box::new(plan),
                     format,
                     width: scope,
                 })
@@ -394,11 +394,11 @@ fn parse_csv(
             "unterminated CSV quoted field",
         ));
     }
-    if !field.is_empty() || !row.is_empty() || was_quoted {
-        if !(field == "\\." && row.is_empty()) {
-            finish_field(&mut row, &mut field, &mut was_quoted);
-            rows.push(row);
-        }
+    let pending = !field.is_empty() || !row.is_empty() || was_quoted;
+    let end_marker = field == "\\." && row.is_empty();
+    if pending && !end_marker {
+        finish_field(&mut row, &mut field, &mut was_quoted);
+        rows.push(row);
     }
     if header && !rows.is_empty() {
         rows.remove(0);

@@ -120,7 +120,7 @@ pub fn type_oid(name: &str) -> Option<u32> {
         .to_string();
     if let Some(elem) = n.strip_suffix("[]") {
         return type_oid(elem)
-            .and_then(|o| DataType::from_oid(o))
+            .and_then(DataType::from_oid)
             .map(|t| t.array_oid())
             .filter(|o| *o != 0);
     }

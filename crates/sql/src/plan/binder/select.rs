@@ -817,21 +817,15 @@ impl Binder<'_> {
             _ => (false, Vec::new()),
         };
         let mut bound = Vec::new();
-        for a in &args {
-            match a {
-                Some(e) => {
-                    let r = self.bind_expr(e, scope);
-                    match r {
-                        Err(err) if err.code == AGGREGATE_FOUND => {
-                            return Err(SqlError::new(
-                                SqlState::GROUPING_ERROR,
-                                "aggregate function calls cannot be nested",
-                            ))
-                        }
-                        other => bound.push(other?),
-                    }
+        for e in args.iter().flatten() {
+            match self.bind_expr(e, scope) {
+                Err(err) if err.code == AGGREGATE_FOUND => {
+                    return Err(SqlError::new(
+                        SqlState::GROUPING_ERROR,
+                        "aggregate function calls cannot be nested",
+                    ))
                 }
-                None => {}
+                other => bound.push(other?),
             }
         }
         let star = args.len() == 1 && args[0].is_none();
@@ -915,20 +909,16 @@ impl Binder<'_> {
                         vec![t],
                     )
                 }
-                ("bool_and" | "every" | "bool_or", [t])
-                    if matches!(t, DataType::Bool | DataType::Unknown) =>
-                {
-                    (
-                        if name == "bool_or" {
-                            AggFunc::BoolOr
-                        } else {
-                            AggFunc::BoolAnd
-                        },
-                        DataType::Bool,
-                        DataType::Bool,
-                        vec![DataType::Bool],
-                    )
-                }
+                ("bool_and" | "every" | "bool_or", [DataType::Bool | DataType::Unknown]) => (
+                    if name == "bool_or" {
+                        AggFunc::BoolOr
+                    } else {
+                        AggFunc::BoolAnd
+                    },
+                    DataType::Bool,
+                    DataType::Bool,
+                    vec![DataType::Bool],
+                ),
                 ("string_agg", [a, b]) => {
                     let t = if *a == DataType::Bytea {
                         DataType::Bytea

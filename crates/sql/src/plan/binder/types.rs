@@ -51,14 +51,11 @@ pub fn convert(ty: &ast::DataType) -> Result<DataType, SqlError> {
         A::JSON => DataType::Json,
         A::JSONB => DataType::Jsonb,
         A::Regclass => DataType::RegClass,
-        A::Array(elem) => match elem {
+        A::Array(
             ast::ArrayElemTypeDef::SquareBracket(inner, _)
             | ast::ArrayElemTypeDef::AngleBracket(inner)
-            | ast::ArrayElemTypeDef::Parenthesis(inner) => {
-                DataType::Array(Box::new(convert(inner)?))
-            }
-            _ => return Err(unsupported(ty)),
-        },
+            | ast::ArrayElemTypeDef::Parenthesis(inner),
+        ) => DataType::Array(Box::new(convert(inner)?)),
         A::Custom(name, modifiers) => {
             let n = name.to_string().to_lowercase();
             let n = n.trim_start_matches("pg_catalog.");
