@@ -14,11 +14,14 @@ use rangedb_slt::{run_files, slt_files, Engine};
 async fn slt_corpus_passes_against_a_three_node_cluster() {
     let cluster = Cluster::launch(&[]).await;
     cluster.wait_ready(Duration::from_secs(60)).await;
-    let files = slt_files(Path::new(env!("CARGO_MANIFEST_DIR")).join("sql")).expect("list sql/*.slt");
+    let files =
+        slt_files(Path::new(env!("CARGO_MANIFEST_DIR")).join("sql")).expect("list sql/*.slt");
     assert!(files.len() >= 10, "expected the corpus under sql/");
     let (host, port) = cluster.spec(1).sql.rsplit_once(':').expect("host:port");
     let url = format!("host={host} port={port} user=root dbname=postgres");
-    let report = run_files(&url, Engine::Rangedb, &files).await.expect("connect to node 1");
+    let report = run_files(&url, Engine::Rangedb, &files)
+        .await
+        .expect("connect to node 1");
     if !report.is_success() {
         cluster.dump_logs(40);
     }

@@ -495,13 +495,17 @@ pub fn call(
                 Value::Text(s) => s.clone(),
                 _ => return Ok(Some(Value::Null)),
             };
-            let zone: chrono_tz::Tz = if zone_name.eq_ignore_ascii_case("utc") || zone_name.eq_ignore_ascii_case("gmt") {
-                chrono_tz::Tz::UTC
-            } else {
-                zone_name.parse().map_err(|_| {
-                    SqlError::new(SqlState::INVALID_PARAMETER_VALUE, format!("time zone \"{zone_name}\" not recognized"))
-                })?
-            };
+            let zone: chrono_tz::Tz =
+                if zone_name.eq_ignore_ascii_case("utc") || zone_name.eq_ignore_ascii_case("gmt") {
+                    chrono_tz::Tz::UTC
+                } else {
+                    zone_name.parse().map_err(|_| {
+                        SqlError::new(
+                            SqlState::INVALID_PARAMETER_VALUE,
+                            format!("time zone \"{zone_name}\" not recognized"),
+                        )
+                    })?
+                };
             match &args[1] {
                 Value::TimestampTz(t) => Value::Timestamp(to_local(t, &zone).0),
                 Value::Timestamp(t) => Value::TimestampTz(from_local(t, &zone)),

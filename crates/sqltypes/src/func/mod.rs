@@ -60,9 +60,16 @@ fn candidates(name: &str) -> Option<Vec<(Vec<T>, T)>> {
             c(&[T::Bytea], T::Int4),
         ],
         // char(n) first: its padding counts, and a cast to text drops it.
-        "octet_length" => vec![c(&[T::Char(None)], T::Int4), c(&[T::Text], T::Int4), c(&[T::Bytea], T::Int4)],
+        "octet_length" => vec![
+            c(&[T::Char(None)], T::Int4),
+            c(&[T::Text], T::Int4),
+            c(&[T::Bytea], T::Int4),
+        ],
         // `ts AT TIME ZONE zone`.
-        "timezone" => vec![c(&[T::Text, T::TimestampTz], T::Timestamp), c(&[T::Text, T::Timestamp], T::TimestampTz)],
+        "timezone" => vec![
+            c(&[T::Text, T::TimestampTz], T::Timestamp),
+            c(&[T::Text, T::Timestamp], T::TimestampTz),
+        ],
         "bit_length" => vec![c(&[T::Text], T::Int4), c(&[T::Bytea], T::Int4)],
         "lower" | "upper" | "initcap" | "reverse" | "md5" | "quote_ident" | "quote_literal" => {
             let mut v = vec![c(&[T::Text], T::Text)];
