@@ -406,8 +406,7 @@ $ranges
   $rel_bin debug ranges --host $http1
   $0 status$(where_args)     # also: stop, kill N, restart N
 
-  # SQL is not served yet (the SQL layer is upcoming); once it is:
-  #   psql -h 127.0.0.1 -p $(sql_port 1)
+  psql -h 127.0.0.1 -p $(sql_port 1) -U root -d postgres
 EOF
 }
 
