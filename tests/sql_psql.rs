@@ -49,11 +49,12 @@ fn scripts(meta: bool) -> Vec<String> {
 
 /// Drops the `LOCATION:` lines of verbose error reports (see the module doc).
 fn normalize(output: &str) -> String {
-    output
-        .lines()
-        .filter(|l| !l.starts_with("LOCATION:  "))
-        .map(|l| format!("{l}\n"))
-        .collect()
+    let mut out = String::with_capacity(output.len());
+    for line in output.lines().filter(|l| !l.starts_with("LOCATION:  ")) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// Runs `script` (a file name in `tests/psql`) with psql against `addr`
