@@ -59,7 +59,7 @@ fn index_columns(
         let col = table.column(&name).ok_or_else(|| {
             SqlError::new(
                 SqlState::UNDEFINED_COLUMN,
-                format!("column \"{name}\" named in key does not exist"),
+                format!("column \"{name}\" does not exist"),
             )
         })?;
         ids.push(col.id);
@@ -384,7 +384,10 @@ pub async fn drop(
                     if if_exists {
                         continue;
                     }
-                    return Err(undefined_table(&name));
+                    return Err(SqlError::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("table \"{name}\" does not exist"),
+                    ));
                 };
                 delete_span(&table_prefix(table.id), cx).await?;
                 for s in catalog
