@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use rangedb_sqltypes::cast::CastContext;
-use rangedb_sqltypes::{DataType, SqlError, SqlState, Value};
+use rangedb_sqltypes::{DataType, SqlError, SqlState};
 use sqlparser::ast::{
     self, JoinConstraint, JoinOperator, SelectItem, SetExpr, SetOperator, SetQuantifier,
     TableFactor,
@@ -1294,7 +1294,3 @@ fn replace_aggregates(plan: Plan, aggs: &[AggCall]) -> Plan {
         other => other,
     }
 }
-
-/// Silences an unused-import lint path for `Value` in some builds.
-#[allow(dead_code)]
-fn _unused(_: Value) {}
