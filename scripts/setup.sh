@@ -5,6 +5,8 @@
 #   - libclang-dev   (bindgen, used by the RocksDB build), via apt-get as root
 #   - cargo          (must already exist: install Rust from https://rustup.rs)
 #   - cargo-nextest  (test runner), via `cargo install` if missing
+#   - psql and pgbench (the SQL tests drive a cluster with them), via
+#     apt-get install postgresql-client as root when missing
 set -euo pipefail
 
 say() { echo "setup: $*" >&2; }
@@ -62,4 +64,21 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     cargo nextest --version >/dev/null 2>&1 \
         || die "cargo-nextest installed but 'cargo nextest' still fails (is ~/.cargo/bin on PATH?)"
     say "cargo-nextest installed"
+fi
+
+# --- psql / pgbench --------------------------------------------------------
+if ! command -v psql >/dev/null 2>&1 || ! command -v pgbench >/dev/null 2>&1; then
+    if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        say "installing postgresql-client (psql, pgbench for the SQL tests)..."
+        log=$(mktemp)
+        if ! { apt-get update -q && \
+               DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-client; } >"$log" 2>&1; then
+            cat "$log" >&2
+            rm -f "$log"
+            die "apt-get install postgresql-client failed"
+        fi
+        rm -f "$log"
+    else
+        die "psql/pgbench missing; install postgresql-client (apt-get install -y postgresql-client)"
+    fi
 fi
