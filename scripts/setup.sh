@@ -6,7 +6,7 @@
 #   - cargo          (must already exist: install Rust from https://rustup.rs)
 #   - cargo-nextest  (test runner), via `cargo install` if missing
 #   - psql and pgbench (the SQL tests drive a cluster with them), via
-#     apt-get install postgresql-client as root when missing
+#     apt-get install postgresql-client postgresql-15 as root when missing
 set -euo pipefail
 
 say() { echo "setup: $*" >&2; }
@@ -69,13 +69,13 @@ fi
 # --- psql / pgbench --------------------------------------------------------
 if ! command -v psql >/dev/null 2>&1 || ! command -v pgbench >/dev/null 2>&1; then
     if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        say "installing postgresql-client (psql, pgbench for the SQL tests)..."
+        say "installing postgresql-client and postgresql-15 (psql; pgbench ships with the server package)..."
         log=$(mktemp)
         if ! { apt-get update -q && \
-               DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-client; } >"$log" 2>&1; then
+               DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-client postgresql-15; } >"$log" 2>&1; then
             cat "$log" >&2
             rm -f "$log"
-            die "apt-get install postgresql-client failed"
+            die "apt-get install postgresql-client postgresql-15 failed"
         fi
         rm -f "$log"
     else
