@@ -51,10 +51,15 @@ fn normalize_copy_options(sql: &str) -> Option<String> {
     let trimmed = sql.trim_start();
     // PostgreSQL's `VACUUM [ANALYZE|VERBOSE|FULL|(...)] [table]` (pgbench -i
     // runs it) is a no-op here; sqlparser knows only Redshift's VACUUM form.
-    if trimmed.len() >= 6 && trimmed[..6].eq_ignore_ascii_case("vacuum") && !trimmed.contains(';') {
+    let starts_with = |word: &str| {
+        trimmed
+            .get(..word.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(word))
+    };
+    if starts_with("vacuum") && !trimmed.contains(';') {
         return Some("VACUUM".into());
     }
-    if trimmed.len() < 4 || !trimmed[..4].eq_ignore_ascii_case("copy") {
+    if !starts_with("copy") {
         return None;
     }
     let open = sql.rfind('(')?;
@@ -1132,6 +1137,9 @@ mod tests {
         assert!(parse("copy pgbench_accounts from stdin with (freeze on)").is_ok());
         assert!(parse("COPY t FROM STDIN WITH (FORMAT csv, HEADER off)").is_ok());
         assert!(parse("vacuum analyze pgbench_branches").is_ok());
+        // Multi-byte characters where the keyword check slices must not panic.
+        assert!(parse("vacuüm x").is_err());
+        assert!(parse("cöpy x").is_err());
         assert_eq!(
             parse("copy t from stdin with (bogus on)")
                 .map(|_| ())
