@@ -2,8 +2,6 @@
 //! Every change writes descriptors inside the statement's transaction, so it
 //! commits or rolls back with it and every node sees it at its commit.
 
-use std::sync::Arc;
-
 use rangedb_sqltypes::cast::CastContext;
 use rangedb_sqltypes::{DataType, SqlError, SqlState, Value};
 use sqlparser::ast::{self, ColumnOption, TableConstraint};
@@ -320,51 +318,34 @@ fn add_hidden_key(table: &mut TableDesc) {
 
 /// Deletes every key with `prefix` in the transaction, in chunks.
 async fn delete_span(prefix: &[u8], cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
-    let end = prefix_end(prefix);
-    let mut cursor = prefix.to_vec();
-    loop {
-        let chunk = cx
-            .txn
-            .scan(&cursor, Some(&end), 1024)
-            .await
-            .map_err(txn_error)?;
+    crate::span::for_each_chunk(cx.txn, prefix, &prefix_end(prefix), |txn, chunk| {
         for (k, _) in &chunk {
-            cx.txn.delete(k).map_err(txn_error)?;
+            txn.delete(k).map_err(txn_error)?;
         }
-        match chunk.last() {
-            Some((k, _)) if chunk.len() == 1024 => {
-                cursor = k.clone();
-                cursor.push(0);
-            }
-            _ => return Ok(()),
-        }
-    }
+        Ok(())
+    })
+    .await
 }
 
 /// All rows of a table, read in chunks.
 async fn all_rows(table: &TableDesc, cx: &mut ExecCtx<'_>) -> Result<Vec<Vec<Value>>, SqlError> {
     let prefix = index_prefix(table.id, PRIMARY_INDEX_ID);
-    let end = prefix_end(&prefix);
-    let mut cursor = prefix;
+    let cancel = cx.cancel.clone();
     let mut rows = Vec::new();
-    loop {
-        cx.check_cancel()?;
-        let chunk = cx
-            .txn
-            .scan(&cursor, Some(&end), 1024)
-            .await
-            .map_err(txn_error)?;
+    crate::span::for_each_chunk(cx.txn, &prefix, &prefix_end(&prefix), |_, chunk| {
+        if cancel.is_cancelled() {
+            return Err(SqlError::new(
+                SqlState::QUERY_CANCELED,
+                "canceling statement due to user request",
+            ));
+        }
         for (_, v) in &chunk {
             rows.push(decode_table_row(table, v)?);
         }
-        match chunk.last() {
-            Some((k, _)) if chunk.len() == 1024 => {
-                cursor = k.clone();
-                cursor.push(0);
-            }
-            _ => return Ok(rows),
-        }
-    }
+        Ok(())
+    })
+    .await?;
+    Ok(rows)
 }
 
 /// DROP TABLE / INDEX / SEQUENCE.
@@ -885,6 +866,3 @@ async fn add_primary_key(
     *t = new;
     Ok(())
 }
-
-/// Keeps `Arc` in the public signature space used by callers.
-pub type SharedTable = Arc<TableDesc>;

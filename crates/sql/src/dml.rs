@@ -14,7 +14,7 @@ use crate::exec::slots::SlotRunner;
 use crate::exec::{run_plan, ExecCtx};
 use crate::plan::access;
 use crate::plan::binder::select::table_scope;
-use crate::plan::binder::{ident_name, object_name, undefined_column, undefined_table, Binder};
+use crate::plan::binder::{ident_name, object_name, undefined_table, Binder};
 use crate::plan::scope::{Scope, ScopeColumn};
 use crate::plan::{Expr, Plan, Slot};
 use crate::rows::{decode_table_row, encode_table_row, index_entry, row_key};
@@ -882,9 +882,4 @@ pub async fn execute(
         None => Vec::new(),
     };
     Ok((count, rows))
-}
-
-/// 42703 helper re-exported for DDL.
-pub fn no_such_column(name: &str) -> SqlError {
-    undefined_column(name)
 }

@@ -16,6 +16,7 @@ pub mod rowcodec;
 pub mod rows;
 pub mod sequences;
 pub mod session;
+pub mod span;
 pub mod virtual_tables;
 
 pub use session::{Engine, Session};

@@ -47,11 +47,9 @@ pub fn decode_table_row(table: &TableDesc, bytes: &[u8]) -> Result<Row, SqlError
         .iter()
         .map(|c| c.missing.clone().unwrap_or(Value::Null))
         .collect();
-    let mut seen = vec![false; table.columns.len()];
     for (id, v) in decode_row(bytes)? {
         if let Some(pos) = table.position_of(id) {
             row[pos] = v;
-            seen[pos] = true;
         }
     }
     Ok(row)

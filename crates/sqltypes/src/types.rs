@@ -112,10 +112,10 @@ impl DataType {
         }
     }
 
-    /// The type with this OID, with no modifiers; `None` for OIDs rangedb
-    /// does not support.
-    pub fn from_oid(oid: u32) -> Option<DataType> {
-        let scalar = [
+    /// Every scalar type rangedb supports, without modifiers (each also has
+    /// an array type): the rows of `pg_type` and the OIDs clients may send.
+    pub fn scalar_types() -> Vec<DataType> {
+        vec![
             DataType::Bool,
             DataType::Bytea,
             DataType::Name,
@@ -127,7 +127,6 @@ impl DataType {
             DataType::Json,
             DataType::Float4,
             DataType::Float8,
-            DataType::Unknown,
             DataType::Char(None),
             DataType::Varchar(None),
             DataType::Date,
@@ -140,7 +139,16 @@ impl DataType {
             DataType::RegType,
             DataType::Uuid,
             DataType::Jsonb,
-        ];
+        ]
+    }
+
+    /// The type with this OID, with no modifiers; `None` for OIDs rangedb
+    /// does not support.
+    pub fn from_oid(oid: u32) -> Option<DataType> {
+        if oid == DataType::Unknown.oid() {
+            return Some(DataType::Unknown);
+        }
+        let scalar = DataType::scalar_types();
         for ty in scalar {
             if ty.oid() == oid {
                 return Some(ty);

@@ -48,29 +48,17 @@ pub async fn read_version(txn: &mut Transaction) -> Result<u64, SqlError> {
 /// Loads every descriptor.
 pub async fn load(txn: &mut Transaction, version: u64) -> Result<Catalog, SqlError> {
     let start = key(b'd', None);
-    let end = prefix_end(&start);
     let mut descriptors = Vec::new();
-    let mut cursor = start;
-    loop {
-        let rows = txn
-            .scan(&cursor, Some(&end), 256)
-            .await
-            .map_err(txn_error)?;
-        let full = rows.len() == 256;
-        for (k, v) in &rows {
+    crate::span::for_each_chunk(txn, &start, &prefix_end(&start), |_, chunk| {
+        for (k, v) in &chunk {
             let d: Descriptor = serde_json::from_slice(v).map_err(|e| {
                 SqlError::internal(format!("corrupt catalog descriptor at {k:?}: {e}"))
             })?;
             descriptors.push(d);
         }
-        match rows.last() {
-            Some((k, _)) if full => {
-                cursor = k.clone();
-                cursor.push(0);
-            }
-            _ => break,
-        }
-    }
+        Ok(())
+    })
+    .await?;
     Ok(Catalog::from_descriptors(version, descriptors))
 }
 

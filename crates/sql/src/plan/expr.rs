@@ -599,33 +599,6 @@ impl Expr {
     }
 }
 
-fn op_symbol(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Mod => "%",
-        BinaryOp::Pow => "^",
-        BinaryOp::Concat => "||",
-        BinaryOp::Eq => "=",
-        BinaryOp::NotEq => "<>",
-        BinaryOp::Lt => "<",
-        BinaryOp::LtEq => "<=",
-        BinaryOp::Gt => ">",
-        BinaryOp::GtEq => ">=",
-        BinaryOp::BitAnd => "&",
-        BinaryOp::BitOr => "|",
-        BinaryOp::BitXor => "#",
-        BinaryOp::ShiftLeft => "<<",
-        BinaryOp::ShiftRight => ">>",
-        BinaryOp::JsonGet => "->",
-        BinaryOp::JsonGetText => "->>",
-        BinaryOp::JsonContains => "@>",
-        BinaryOp::JsonExists => "?",
-    }
-}
-
 fn list(f: &mut fmt::Formatter<'_>, items: &[Expr]) -> fmt::Result {
     for (i, e) in items.iter().enumerate() {
         if i > 0 {
@@ -657,7 +630,7 @@ impl fmt::Display for Expr {
             Expr::Cast { expr, to, .. } => write!(f, "{expr}::{}", to.sql_name()),
             Expr::Binary {
                 op, left, right, ..
-            } => write!(f, "({left} {} {right})", op_symbol(*op)),
+            } => write!(f, "({left} {} {right})", op.symbol()),
             Expr::Unary { op, operand } => match op {
                 UnaryOp::Neg => write!(f, "(-{operand})"),
                 UnaryOp::Plus => write!(f, "(+{operand})"),
@@ -734,7 +707,7 @@ impl fmt::Display for Expr {
                 write!(
                     f,
                     "({expr} {} {}(SubPlan {}))",
-                    op_symbol(*op),
+                    op.symbol(),
                     if *all { "ALL " } else { "ANY " },
                     slot + 1
                 )

@@ -612,13 +612,11 @@ impl Session {
                     }
                 };
                 let rows: Vec<Row> = lines.into_iter().map(|l| vec![Value::Text(l)]).collect();
-                let n = rows.len();
                 StatementOutput::Rows {
                     columns: vec![Column::new("QUERY PLAN", DataType::Text)],
                     rows,
-                    tag: format!("EXPLAIN {n}"),
+                    tag: "EXPLAIN".into(),
                 }
-                .with_tag("EXPLAIN")
             }
             Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
                 let bound = match stmt {
@@ -807,23 +805,6 @@ fn prefixed(what: &str, table: &str, lines: Vec<String>) -> Vec<String> {
     let mut out = vec![format!("{what} {table}")];
     out.extend(lines.into_iter().map(|l| format!("  {l}")));
     out
-}
-
-trait WithTag {
-    fn with_tag(self, tag: &str) -> Self;
-}
-
-impl WithTag for StatementOutput {
-    fn with_tag(self, tag: &str) -> Self {
-        match self {
-            StatementOutput::Rows { columns, rows, .. } => StatementOutput::Rows {
-                columns,
-                rows,
-                tag: tag.into(),
-            },
-            other => other,
-        }
-    }
 }
 
 /// RowDescription columns of a scope.

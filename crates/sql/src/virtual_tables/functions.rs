@@ -11,7 +11,7 @@ use rangedb_sqltypes::{DataType, SqlError, SqlState, Value};
 
 use super::deparse;
 use super::eval::CatalogFn;
-use super::rows::{base_types, check_oid, indexes, roles};
+use super::rows::{check_oid, indexes, roles};
 use super::tables::ALL;
 use crate::catalog::Catalog;
 use crate::plan::binder::expr::Typed;
@@ -125,7 +125,10 @@ pub fn type_oid(name: &str) -> Option<u32> {
             .filter(|o| *o != 0);
     }
     if let Some(elem) = n.strip_prefix('_') {
-        if let Some(t) = base_types().into_iter().find(|t| t.type_name() == elem) {
+        if let Some(t) = DataType::scalar_types()
+            .into_iter()
+            .find(|t| t.type_name() == elem)
+        {
             return Some(t.array_oid());
         }
     }
@@ -145,7 +148,7 @@ pub fn type_oid(name: &str) -> Option<u32> {
         "unknown" => return Some(705),
         other => other,
     };
-    base_types()
+    DataType::scalar_types()
         .into_iter()
         .find(|t| t.type_name() == alias || t.without_modifier().sql_name() == alias)
         .map(|t| t.oid())
@@ -210,7 +213,7 @@ pub fn bind_cast(
             }
             let x = binder.coerce(expr.clone(), from, &DataType::Text, CastContext::Explicit)?;
             let mut table = Vec::new();
-            for t in base_types() {
+            for t in DataType::scalar_types() {
                 for ty in [t.clone(), DataType::Array(Box::new(t))] {
                     table.push((vec![Value::Text(ty.type_name())], Value::Oid(ty.oid())));
                     table.push((

@@ -60,35 +60,6 @@ pub(crate) fn roles(facts: &SessionFacts) -> Vec<Role> {
     out
 }
 
-/// Every type pg_type lists (arrays of each are listed too).
-pub(crate) fn base_types() -> Vec<DataType> {
-    vec![
-        DataType::Bool,
-        DataType::Bytea,
-        DataType::Name,
-        DataType::Int8,
-        DataType::Int2,
-        DataType::Int4,
-        DataType::Text,
-        DataType::Oid,
-        DataType::Json,
-        DataType::Float4,
-        DataType::Float8,
-        DataType::Char(None),
-        DataType::Varchar(None),
-        DataType::Date,
-        DataType::Time,
-        DataType::Timestamp,
-        DataType::TimestampTz,
-        DataType::Interval,
-        DataType::Numeric(None),
-        DataType::RegClass,
-        DataType::RegType,
-        DataType::Uuid,
-        DataType::Jsonb,
-    ]
-}
-
 fn byval(t: &DataType) -> bool {
     matches!(t.type_len(), 1 | 2 | 4 | 8)
 }
@@ -717,7 +688,7 @@ impl SysTable {
             ],
             SysTable::PgType => {
                 let mut rows = Vec::new();
-                for t in base_types() {
+                for t in DataType::scalar_types() {
                     rows.push(type_row(&t));
                     rows.push(type_row(&DataType::Array(Box::new(t))));
                 }
