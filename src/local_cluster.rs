@@ -38,8 +38,10 @@ impl LocalCluster {
                 node_id: i as u64 + 1,
                 data_dir: dir.join(format!("node{}", i + 1)),
                 listen_addr: addr.parse()?,
-                sql_addr: format!("127.0.0.1:{}", free_port()?).parse()?,
-                http_addr: format!("127.0.0.1:{}", free_port()?).parse()?,
+                // Nobody needs these ports in advance: let the OS pick while
+                // binding, so no other process can take them in between.
+                sql_addr: "127.0.0.1:0".parse()?,
+                http_addr: "127.0.0.1:0".parse()?,
                 join: rpc.clone(),
                 raft_heartbeat_ms: 100,
                 raft_election_timeout_ms: 500,
