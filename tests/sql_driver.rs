@@ -813,5 +813,52 @@ async fn serialization_failure(cluster: &Cluster) {
         .await
         .expect("commit after 40001");
     drop(a.transaction().await.expect("begin on a"));
+    blind_increments_wait_and_both_commit(&mut a, &mut b).await;
     exec(&a, "DROP TABLE drv_counter").await;
+}
+
+/// Two transactions on different nodes increment the same row without
+/// having read it before: the second UPDATE waits for the first
+/// transaction's row lock, then runs again on the committed row (nothing
+/// else it read has changed, so its snapshot moves forward), and both
+/// commit: no 40001 and no lost update. Optimistic commit-time checks alone
+/// would abort the second one.
+async fn blind_increments_wait_and_both_commit(a: &mut Client, b: &mut Client) {
+    let read = "SELECT v FROM drv_counter WHERE id = 1";
+    let before: i32 = timed("read", a.query_one(read, &[]))
+        .await
+        .expect("read before")
+        .get(0);
+    let ta = timed("begin a", a.transaction()).await.expect("begin a");
+    let tb = timed("begin b", b.transaction()).await.expect("begin b");
+    // Both snapshots are taken before either writes.
+    for t in [&ta, &tb] {
+        timed("select 1", t.query_one("SELECT 1", &[]))
+            .await
+            .expect("select 1");
+    }
+    let increment = "UPDATE drv_counter SET v = v + 1 WHERE id = 1";
+    let n = timed("update a", ta.execute(increment, &[]))
+        .await
+        .expect("update a");
+    assert_eq!(n, 1);
+    let b_task = async {
+        let n = timed("update b", tb.execute(increment, &[]))
+            .await
+            .expect("update b waits for a, then succeeds");
+        timed("commit b", tb.commit()).await.expect("commit b");
+        n
+    };
+    let a_task = async {
+        // b's UPDATE reaches the server and waits on a's row lock.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        timed("commit a", ta.commit()).await.expect("commit a");
+    };
+    let (_, n) = tokio::join!(a_task, b_task);
+    assert_eq!(n, 1, "b's UPDATE found the row");
+    let after: i32 = timed("read", b.query_one(read, &[]))
+        .await
+        .expect("read after")
+        .get(0);
+    assert_eq!(after, before + 2, "both increments are there");
 }

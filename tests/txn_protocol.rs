@@ -374,6 +374,7 @@ async fn gc_removes_old_versions_but_not_below_running_transactions() {
         .route(b"gc-a", |_| rangedb_kv::RangeRequest::TxnGet {
             key: b"gc-a".to_vec(),
             ts: old_ts,
+            owner: old_ts,
         })
         .await;
     assert!(

@@ -28,21 +28,32 @@ pub enum RangeRequest {
     AllocRangeId,
     /// Meta range only: record a descriptor.
     MetaUpsert { desc: RangeDescriptor },
-    /// Transactional read of one key as of `ts`: refused with a `Locked`
-    /// conflict if a lock may hide a version at or below `ts`.
-    TxnGet { key: Vec<u8>, ts: Timestamp },
-    /// Transactional scan of `[start, end)` ∩ range as of `ts`.
+    /// Transactional read of one key as of `ts` by the transaction that
+    /// started at `owner`: refused with a `Locked` conflict if another
+    /// transaction's lock may hide a version at or below `ts`.
+    TxnGet {
+        key: Vec<u8>,
+        ts: Timestamp,
+        owner: Timestamp,
+    },
+    /// Transactional scan of `[start, end)` ∩ range as of `ts` by the
+    /// transaction that started at `owner`.
     TxnScan {
         start: Vec<u8>,
         end: Option<Vec<u8>>,
         ts: Timestamp,
+        owner: Timestamp,
         limit: u32,
     },
-    /// Serializable validation of the part of a read set in this range:
-    /// nothing committed in `(start_ts, commit_ts]` and no foreign lock.
+    /// Validation of the part of a read set in this range for the
+    /// transaction that started at `start_ts`: nothing another transaction
+    /// committed in `(from_ts, commit_ts]` and no foreign lock. Serializable
+    /// commits validate from the read timestamp to the commit timestamp; a
+    /// read refresh validates from the old read timestamp to the new one.
     ValidateReads {
         reads: ReadSet,
         start_ts: Timestamp,
+        from_ts: Timestamp,
         commit_ts: Timestamp,
     },
     /// The one-phase fast path: the leader latches the keys, takes a commit

@@ -247,7 +247,7 @@ impl Store {
                 self.propose(&replica, Command::MetaUpsert { desc }).await?;
                 Ok(RangeResponse::MetaUpserted)
             }
-            RangeRequest::TxnGet { key, ts } => {
+            RangeRequest::TxnGet { key, ts, owner } => {
                 validate_key(&key)?;
                 let footprint = Footprint {
                     keys: vec![key.clone()],
@@ -257,7 +257,9 @@ impl Store {
                 if !desc.contains(&key) {
                     return Err(KvError::KeyOutsideRange { range_id, key });
                 }
-                match txn::read(self.host.engine().as_ref(), &key, ts).map_err(storage_error)? {
+                match txn::read(self.host.engine().as_ref(), &key, ts, owner)
+                    .map_err(storage_error)?
+                {
                     Ok(v) => Ok(RangeResponse::Value(v)),
                     Err(c) => Err(KvError::Txn(c)),
                 }
@@ -266,6 +268,7 @@ impl Store {
                 start,
                 end,
                 ts,
+                owner,
                 limit,
             } => {
                 validate_key(&start)?;
@@ -276,8 +279,15 @@ impl Store {
                 let desc = self.txn_read_view(&replica, &footprint, ts).await?;
                 let (from, to) = clip_scan(range_id, &desc, start, end)?;
                 let limit = limit.clamp(1, MAX_SCAN_LIMIT) as usize;
-                match txn::scan(self.host.engine().as_ref(), &from, to.as_deref(), ts, limit)
-                    .map_err(storage_error)?
+                match txn::scan(
+                    self.host.engine().as_ref(),
+                    &from,
+                    to.as_deref(),
+                    ts,
+                    owner,
+                    limit,
+                )
+                .map_err(storage_error)?
                 {
                     Ok(rows) => Ok(RangeResponse::Rows {
                         rows,
@@ -289,13 +299,14 @@ impl Store {
             RangeRequest::ValidateReads {
                 reads,
                 start_ts,
+                from_ts,
                 commit_ts,
             } => {
                 let footprint = Footprint {
                     keys: reads.keys.clone(),
                     spans: reads.spans.clone(),
                 };
-                let desc = self.txn_read_view(&replica, &footprint, start_ts).await?;
+                let desc = self.txn_read_view(&replica, &footprint, from_ts).await?;
                 if let Some(key) = reads
                     .keys
                     .iter()
@@ -319,8 +330,14 @@ impl Store {
                         key: start.clone(),
                     });
                 }
-                match txn::validate_reads(self.host.engine().as_ref(), &reads, start_ts, commit_ts)
-                    .map_err(storage_error)?
+                match txn::validate_reads(
+                    self.host.engine().as_ref(),
+                    &reads,
+                    start_ts,
+                    from_ts,
+                    commit_ts,
+                )
+                .map_err(storage_error)?
                 {
                     Ok(()) => Ok(RangeResponse::TxnDone),
                     Err(c) => Err(KvError::Txn(c)),

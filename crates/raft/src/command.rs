@@ -56,12 +56,18 @@ pub enum Command {
 /// Every key a command names must lie in the range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TxnCommand {
-    /// Lock and stage `mutations` for the transaction `start_ts`.
+    /// Lock and stage `mutations` for the transaction `start_ts`, whose
+    /// reads are valid as of `read_ts` (`>= start_ts`): another
+    /// transaction's version committed after `read_ts` is a conflict.
+    /// `pessimistic`: a statement's lock, taken before the commit (readers
+    /// may pass it; see `rangedb_storage::txn::Lock`).
     Prewrite {
         mutations: Vec<Mutation>,
         primary: Vec<u8>,
         start_ts: Timestamp,
+        read_ts: Timestamp,
         ttl_ms: u64,
+        pessimistic: bool,
     },
     /// The one-phase fast path: validate `reads` (serializable; empty for
     /// snapshot isolation) and write `mutations` committed at `commit_ts`,
@@ -90,6 +96,13 @@ pub enum TxnCommand {
         now: Timestamp,
         rollback_if_missing: bool,
     },
+    /// Keep the transaction alive: raise its primary lock's TTL to at least
+    /// `ttl_ms` (counted from `start_ts`'s physical time).
+    Heartbeat {
+        primary: Vec<u8>,
+        start_ts: Timestamp,
+        ttl_ms: u64,
+    },
     /// Garbage collection: raise the range's GC threshold to `safe_point`
     /// and delete versions planned below it.
     Gc {
@@ -116,7 +129,9 @@ impl TxnCommand {
             TxnCommand::Commit { keys, .. } | TxnCommand::Rollback { keys, .. } => {
                 keys.iter().map(|k| k.as_slice()).collect()
             }
-            TxnCommand::CheckStatus { primary, .. } => vec![primary.as_slice()],
+            TxnCommand::CheckStatus { primary, .. } | TxnCommand::Heartbeat { primary, .. } => {
+                vec![primary.as_slice()]
+            }
             TxnCommand::Gc { .. } => Vec::new(),
         }
     }
@@ -163,6 +178,9 @@ impl fmt::Display for Command {
                 TxnCommand::CheckStatus { start_ts, .. } => {
                     write!(f, "check-status(start {start_ts})")
                 }
+                TxnCommand::Heartbeat {
+                    start_ts, ttl_ms, ..
+                } => write!(f, "heartbeat(start {start_ts}, ttl {ttl_ms} ms)"),
                 TxnCommand::Gc {
                     safe_point,
                     deletions,

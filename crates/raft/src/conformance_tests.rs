@@ -331,7 +331,9 @@ async fn transactional_commands_apply_deterministically() {
                     mutations: vec![put_m(b"f", b"x")],
                     primary: b"f".to_vec(),
                     start_ts: Timestamp(34),
+                    read_ts: Timestamp(34),
                     ttl_ms: 1000,
+                    pessimistic: false,
                 },
             ),
         ])

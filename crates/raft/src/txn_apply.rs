@@ -50,14 +50,36 @@ pub fn apply(
             mutations,
             primary,
             start_ts,
+            read_ts,
             ttl_ms,
+            pessimistic,
         } => {
+            if read_ts < start_ts {
+                return Ok(invalid("read timestamp is before start timestamp"));
+            }
             if start_ts < st.gc_threshold {
                 return Ok(too_old(start_ts, st.gc_threshold));
             }
-            let r = txn::prewrite(engine, batch, &mutations, &primary, start_ts, ttl_ms)
-                .map_err(werr)?;
+            let r = txn::prewrite(
+                engine,
+                batch,
+                &mutations,
+                &primary,
+                start_ts,
+                read_ts,
+                ttl_ms,
+                pessimistic,
+            )
+            .map_err(werr)?;
             Ok(done(r))
+        }
+        TxnCommand::Heartbeat {
+            primary,
+            start_ts,
+            ttl_ms,
+        } => {
+            let r = txn::heartbeat(engine, batch, &primary, start_ts, ttl_ms).map_err(werr)?;
+            Ok(done(r.map(|_| ())))
         }
         TxnCommand::CommitOnePhase {
             mutations,
@@ -90,7 +112,7 @@ pub fn apply(
             // key of the command, and ends just above: the read set lies
             // inside the range.
             if let Err(c) =
-                txn::validate_reads(engine, &reads, start_ts, commit_ts).map_err(werr)?
+                txn::validate_reads(engine, &reads, start_ts, start_ts, commit_ts).map_err(werr)?
             {
                 return Ok(done(Err(c)));
             }

@@ -1,7 +1,7 @@
 //! The Percolator transaction protocol on one replica's storage.
 //!
 //! ```text
-//!   lock  CF  enc(key)                ->  Lock { primary, start_ts, ttl, op }
+//!   lock  CF  enc(key)                ->  Lock { primary, start_ts, ttl, op, pessimistic }
 //!   data  CF  enc(key) ++ !start_ts   ->  the prewritten value
 //!   write CF  enc(key) ++ !commit_ts  ->  WriteRecord { PutData | Delete, start_ts }
 //!             enc(key) ++ !start_ts   ->  WriteRecord { Rollback, start_ts }
@@ -39,6 +39,13 @@ pub struct Lock {
     pub start_ts: Timestamp,
     pub ttl_ms: u64,
     pub op: LockOp,
+    /// Taken by a statement before its transaction started to commit: the
+    /// owner has not asked for a commit timestamp yet, and will only after
+    /// prewriting the key again as an ordinary lock. A reader at `ts` may
+    /// therefore ignore it: any commit timestamp the owner takes later is
+    /// above `ts`, which the oracle issued before this read. Writers and
+    /// validation still treat it as a lock.
+    pub pessimistic: bool,
 }
 
 impl Lock {
@@ -108,21 +115,36 @@ fn own_record(
         .find(|(_, r)| r.start_ts == start_ts))
 }
 
-/// Reads `key` as of `ts` for a transaction: a lock of a transaction that
-/// started at or before `ts` might commit below `ts`, so it must be resolved
-/// first (`Locked`).
-pub fn read(engine: &dyn Engine, key: &[u8], ts: Timestamp) -> TxnResult<Option<Vec<u8>>> {
+/// Whether a reader at `ts` (the transaction `owner`) must resolve `lock`
+/// before reading: it belongs to another transaction that started at or
+/// before `ts` and may already be committing, so it may commit below `ts`.
+fn hides_versions_from(lock: &Lock, ts: Timestamp, owner: Timestamp) -> bool {
+    lock.start_ts <= ts && lock.start_ts != owner && !lock.pessimistic
+}
+
+/// Reads `key` as of `ts` for the transaction `owner` (its start
+/// timestamp): a lock of another transaction that started at or before `ts`
+/// might commit below `ts`, so it must be resolved first (`Locked`). The
+/// owner's own locks (taken by statements before commit) do not block it;
+/// it reads the committed version beneath and overlays its own buffer.
+pub fn read(
+    engine: &dyn Engine,
+    key: &[u8],
+    ts: Timestamp,
+    owner: Timestamp,
+) -> TxnResult<Option<Vec<u8>>> {
     if let Some(lock) = load_lock(engine, key)? {
-        if lock.start_ts <= ts {
+        if hides_versions_from(&lock, ts, owner) {
             return Ok(Err(TxnConflict::Locked(lock.info(key))));
         }
     }
     Ok(Ok(mvcc::get(engine, key, ts)?))
 }
 
-/// Scans `[start, end)` as of `ts` for a transaction, up to `limit` rows.
-/// Fails with `Locked` on the first lock that could hide a version below
-/// `ts` among the keys the scan covered.
+/// Scans `[start, end)` as of `ts` for the transaction `owner`, up to
+/// `limit` rows. Fails with `Locked` on the first lock of another
+/// transaction that could hide a version below `ts` among the keys the scan
+/// covered.
 ///
 /// Locks must be checked *before* the data is read: a lock that is gone by
 /// then was committed (its version is there) or rolled back, and one that
@@ -135,6 +157,7 @@ pub fn scan(
     start: &[u8],
     end: Option<&[u8]>,
     ts: Timestamp,
+    owner: Timestamp,
     limit: usize,
 ) -> TxnResult<Vec<(Vec<u8>, Vec<u8>)>> {
     // Commits between the passes can make the second return fewer rows
@@ -147,9 +170,9 @@ pub fn scan(
             Some((last, _)) if full => Some(rangedb_common::keys::next_key(last)),
             _ => end.map(|e| e.to_vec()),
         };
-        if let Some(info) =
-            first_lock_in(engine, start, covered_end.as_deref(), |l| l.start_ts <= ts)?
-        {
+        if let Some(info) = first_lock_in(engine, start, covered_end.as_deref(), |l| {
+            hides_versions_from(l, ts, owner)
+        })? {
             return Ok(Err(TxnConflict::Locked(info)));
         }
         let rows = mvcc::scan(engine, start, covered_end.as_deref(), ts, limit)?;
@@ -210,13 +233,30 @@ fn locks_in(
     Ok(out)
 }
 
-/// Whether a write of the transaction `start_ts` on `key` may proceed:
-/// `Ok(true)` to write, `Ok(false)` when this transaction already did (an
-/// idempotent retry), or the conflict.
-fn check_write(engine: &dyn Engine, key: &[u8], start_ts: Timestamp) -> TxnResult<bool> {
+/// What a write of the transaction `start_ts` on `key` finds.
+enum WriteCheck {
+    /// Nothing of the transaction's yet: write and lock.
+    Fresh,
+    /// The transaction's own lock (an earlier statement took it): replace
+    /// the staged value, keeping the lock.
+    Relock(Lock),
+    /// The transaction already committed this key (a retried request).
+    Done,
+}
+
+/// Whether a write of the transaction `start_ts`, which has read everything
+/// as of `read_ts` (`>= start_ts`; later when its reads were refreshed),
+/// may proceed on `key`, or the conflict: another transaction's lock, or
+/// another transaction's version committed after `read_ts`.
+fn check_write(
+    engine: &dyn Engine,
+    key: &[u8],
+    start_ts: Timestamp,
+    read_ts: Timestamp,
+) -> TxnResult<WriteCheck> {
     if let Some(lock) = load_lock(engine, key)? {
         if lock.start_ts == start_ts {
-            return Ok(Ok(false));
+            return Ok(Ok(WriteCheck::Relock(lock)));
         }
         return Ok(Err(TxnConflict::Locked(lock.info(key))));
     }
@@ -226,38 +266,35 @@ fn check_write(engine: &dyn Engine, key: &[u8], start_ts: Timestamp) -> TxnResul
     if let Some((_, rec)) = records.iter().find(|(_, r)| r.start_ts == start_ts) {
         return Ok(match rec.kind {
             WriteKind::Rollback => Err(TxnConflict::Aborted { key: key.to_vec() }),
-            _ => Ok(false),
+            _ => Ok(WriteCheck::Done),
         });
     }
-    match records.into_iter().find(|(_, r)| r.kind.is_version()) {
+    match records
+        .into_iter()
+        .find(|(ts, r)| r.kind.is_version() && *ts > read_ts)
+    {
         Some((commit_ts, _)) => Ok(Err(TxnConflict::WriteConflict {
             key: key.to_vec(),
             commit_ts,
         })),
-        None => Ok(Ok(true)),
+        None => Ok(Ok(WriteCheck::Fresh)),
     }
 }
 
-/// Checks `m` for the transaction `start_ts` and stages its value in the
-/// data CF. `Ok(None)` when this transaction already wrote the key (a retry).
-fn stage(
-    engine: &dyn Engine,
-    out: &mut Batch,
-    m: &Mutation,
-    start_ts: Timestamp,
-) -> TxnResult<Option<LockOp>> {
-    match check_write(engine, m.key(), start_ts)? {
-        Ok(true) => {}
-        Ok(false) => return Ok(Ok(None)),
-        Err(c) => return Ok(Err(c)),
-    }
-    Ok(Ok(Some(match m {
+/// Stages `m`'s value in the data CF for the transaction `start_ts`
+/// (replacing a value an earlier statement staged) and returns the lock
+/// operation.
+fn stage_value(out: &mut Batch, m: &Mutation, start_ts: Timestamp) -> LockOp {
+    match m {
         Mutation::Put { key, value } => {
             out.put(Cf::Data, mvcc_key(key, start_ts), value.clone());
             LockOp::Put
         }
-        Mutation::Delete { .. } => LockOp::Delete,
-    })))
+        Mutation::Delete { key } => {
+            out.delete(Cf::Data, mvcc_key(key, start_ts));
+            LockOp::Delete
+        }
+    }
 }
 
 impl LockOp {
@@ -272,32 +309,70 @@ impl LockOp {
 
 /// Phase one: locks every key of `mutations` for the transaction `start_ts`
 /// and stores the values in the data CF. Fails, writing nothing, on another
-/// transaction's lock or on a write committed at or after `start_ts`.
+/// transaction's lock or on another transaction's write committed after
+/// `read_ts` (the timestamp the transaction's reads are valid at; see
+/// [`check_write`]). A key the transaction already locked gets the new value
+/// (statements lock their writes as they go, and a later statement may
+/// change a row again); its lock keeps the larger TTL. `pessimistic` locks
+/// are taken by statements before commit (see [`Lock::pessimistic`]); the
+/// commit prewrites every key again as an ordinary lock before it asks for
+/// a commit timestamp.
+#[allow(clippy::too_many_arguments)]
 pub fn prewrite(
     engine: &dyn Engine,
     batch: &mut Batch,
     mutations: &[Mutation],
     primary: &[u8],
     start_ts: Timestamp,
+    read_ts: Timestamp,
     ttl_ms: u64,
+    pessimistic: bool,
 ) -> TxnResult<()> {
     let mut out = Batch::new();
     for m in mutations {
-        let op = match stage(engine, &mut out, m, start_ts)? {
-            Ok(Some(op)) => op,
-            Ok(None) => continue,
+        let ttl_ms = match check_write(engine, m.key(), start_ts, read_ts)? {
+            Ok(WriteCheck::Fresh) => ttl_ms,
+            Ok(WriteCheck::Relock(old)) => old.ttl_ms.max(ttl_ms),
+            Ok(WriteCheck::Done) => continue,
             Err(c) => return Ok(Err(c)),
         };
         let lock = Lock {
             primary: primary.to_vec(),
             start_ts,
             ttl_ms,
-            op,
+            op: stage_value(&mut out, m, start_ts),
+            pessimistic,
         };
         out.put(Cf::Lock, lock_key(m.key()), bincode::serialize(&lock)?);
     }
     batch.append(&mut out);
     Ok(Ok(()))
+}
+
+/// Keeps the transaction `start_ts` alive: raises the TTL of its lock on
+/// `primary` to at least `ttl_ms`, so that readers who meet its locks wait
+/// instead of rolling it back while its coordinator is still working.
+/// Returns the lock's TTL, or `Aborted` when the lock is gone (committed or
+/// rolled back; the coordinator learns which at commit).
+pub fn heartbeat(
+    engine: &dyn Engine,
+    batch: &mut Batch,
+    primary: &[u8],
+    start_ts: Timestamp,
+    ttl_ms: u64,
+) -> TxnResult<u64> {
+    match load_lock(engine, primary)? {
+        Some(mut lock) if lock.start_ts == start_ts => {
+            if ttl_ms > lock.ttl_ms {
+                lock.ttl_ms = ttl_ms;
+                batch.put(Cf::Lock, lock_key(primary), bincode::serialize(&lock)?);
+            }
+            Ok(Ok(lock.ttl_ms))
+        }
+        _ => Ok(Err(TxnConflict::Aborted {
+            key: primary.to_vec(),
+        })),
+    }
 }
 
 /// The one-phase fast path: when every write of a transaction falls in one
@@ -315,9 +390,13 @@ pub fn commit_one_phase(
     }
     let mut out = Batch::new();
     for m in mutations {
-        let op = match stage(engine, &mut out, m, start_ts)? {
-            Ok(Some(op)) => op,
-            Ok(None) => continue,
+        let op = match check_write(engine, m.key(), start_ts, start_ts)? {
+            Ok(WriteCheck::Fresh) => stage_value(&mut out, m, start_ts),
+            Ok(WriteCheck::Done) => continue,
+            // The fast path is taken only by transactions that hold no locks.
+            Ok(WriteCheck::Relock(lock)) => {
+                return Ok(Err(TxnConflict::Locked(lock.info(m.key()))))
+            }
             Err(c) => return Ok(Err(c)),
         };
         let rec = WriteRecord {
@@ -491,27 +570,30 @@ impl ReadSet {
     }
 }
 
-/// Serializable validation: fails if a version committed in
-/// `(start_ts, commit_ts]` or another transaction's lock is on anything in
-/// `reads`. Reads the engine only.
+/// Serializable validation (and the refresh of a transaction's reads to a
+/// later timestamp): fails if a version of another transaction committed in
+/// `(from_ts, to_ts]` or another transaction's lock is on anything in
+/// `reads`. `owner` is the validating transaction's start timestamp. Reads
+/// the engine only.
 ///
 /// Cost: every version and lock in the scanned spans is visited once, so
 /// validating a scan costs about as much as the scan itself.
 pub fn validate_reads(
     engine: &dyn Engine,
     reads: &ReadSet,
-    start_ts: Timestamp,
-    commit_ts: Timestamp,
+    owner: Timestamp,
+    from_ts: Timestamp,
+    to_ts: Timestamp,
 ) -> TxnResult<()> {
-    let foreign = |l: &Lock| l.start_ts != start_ts;
+    let foreign = |l: &Lock| l.start_ts != owner;
     for key in &reads.keys {
         if let Some(lock) = load_lock(engine, key)? {
             if foreign(&lock) {
                 return Ok(Err(TxnConflict::ReadConflict { key: key.clone() }));
             }
         }
-        for (ts, rec) in records_since(engine, key, Timestamp(start_ts.0.saturating_add(1)))? {
-            if ts <= commit_ts && rec.kind.is_version() && rec.start_ts != start_ts {
+        for (ts, rec) in records_since(engine, key, Timestamp(from_ts.0.saturating_add(1)))? {
+            if ts <= to_ts && rec.kind.is_version() && rec.start_ts != owner {
                 return Ok(Err(TxnConflict::ReadConflict { key: key.clone() }));
             }
         }
@@ -525,8 +607,7 @@ pub fn validate_reads(
         try_visit(engine, Cf::Write, &s, e.as_deref(), &mut |k, v| {
             let (key, ts) = decode_mvcc_key(k)?;
             let rec = decode_record(v)?;
-            if ts > start_ts && ts <= commit_ts && rec.kind.is_version() && rec.start_ts != start_ts
-            {
+            if ts > from_ts && ts <= to_ts && rec.kind.is_version() && rec.start_ts != owner {
                 conflict = Some(key);
                 return Ok(false);
             }

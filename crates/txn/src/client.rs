@@ -37,6 +37,11 @@ pub struct TxnConfig {
     pub writer_lock_wait: Duration,
     /// How long a reader waits for a live lock before failing.
     pub reader_lock_wait: Duration,
+    /// How long a statement of an explicit transaction waits to lock the
+    /// rows it writes while another live transaction holds them. Those
+    /// locks are held until commit, so this is the wait PostgreSQL spends
+    /// on a row lock; a deadlock ends with 40001 after this long.
+    pub statement_lock_wait: Duration,
     /// How many times [`TxnClient::run`] restarts a transaction on conflict.
     pub max_retries: u32,
 }
@@ -47,6 +52,7 @@ impl Default for TxnConfig {
             lock_ttl: Duration::from_secs(3),
             writer_lock_wait: Duration::from_millis(500),
             reader_lock_wait: Duration::from_secs(20),
+            statement_lock_wait: Duration::from_secs(5),
             max_retries: 10,
         }
     }

@@ -6,6 +6,8 @@
 //!   for garbage collection, and retries implicit transactions.
 //! * [`transaction`]: one [`Transaction`]: snapshot reads, buffered writes,
 //!   the commit protocol (one-phase fast path, two-phase otherwise).
+//! * [`statement`]: statements of explicit transactions lock their writes
+//!   when they end, and run again after a read refresh instead of aborting.
 //! * [`resolver`]: what to do about another transaction's lock.
 //! * [`error`]: [`TxnError`], which separates "restart the transaction"
 //!   (SQLSTATE 40001) from everything else.
@@ -17,9 +19,11 @@
 pub mod client;
 pub mod error;
 pub mod resolver;
+pub mod statement;
 pub mod transaction;
 
 pub use client::{Isolation, TxnBody, TxnClient, TxnConfig};
 pub use error::TxnError;
 pub use resolver::Resolution;
+pub use statement::StatementEnd;
 pub use transaction::{CrashPoint, Transaction};

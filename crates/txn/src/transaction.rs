@@ -2,14 +2,20 @@
 //! commit protocol.
 //!
 //! ```text
-//!   begin        start_ts ← oracle
-//!   get / scan   read at start_ts (resolving locks); remember keys and spans
+//!   begin        start_ts ← oracle; read_ts = start_ts
+//!   get / scan   read at read_ts (resolving locks); remember keys and spans
 //!   put / delete buffer in memory
-//!   commit       writes (and SERIALIZABLE reads) in one range?
+//!   end of a     (explicit SQL transactions, see `statement`) prewrite the
+//!   statement    statement's writes now, holding their locks until commit;
+//!                a write committed by another transaction after read_ts
+//!                moves read_ts forward if the earlier reads still hold
+//!                (refresh) and the statement runs again
+//!   commit       writes (and SERIALIZABLE reads) in one range, no locks held?
 //!                  yes: CommitOnePhase to that range's leader, which latches
 //!                       the keys, takes commit_ts and validates + writes the
 //!                       versions in one Raft entry
-//!                  no:  prewrite every range in parallel (primary = first key)
+//!                  no:  prewrite what is not locked yet, every range in
+//!                       parallel (primary = first key locked)
 //!                       commit_ts ← oracle
 //!                       validate reads (SERIALIZABLE)
 //!                       commit the primary          ← the commit point
@@ -27,7 +33,7 @@ use rangedb_common::keys::next_key;
 use rangedb_common::{KvError, LockInfo, Mutation, RangeDescriptor, Timestamp, TxnConflict};
 use rangedb_kv::client::SCAN_CHUNK;
 use rangedb_kv::{RangeRequest, RangeResponse, ReadSet, TxnCommand};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -55,21 +61,54 @@ pub const WRITE_BATCH: usize = 512;
 /// How many reads of one [`Transaction::get_batch`] are in flight at once.
 const GET_BATCH_CONCURRENCY: usize = 32;
 
-/// A running transaction. Dropping it without `commit` or `rollback` leaves
-/// no locks (nothing is written before commit) but its start timestamp stays
-/// registered only until the drop.
+/// A running transaction. Dropping it without `commit` or `rollback` rolls
+/// back the locks its statements took (in the background) and unregisters
+/// its start timestamp.
 pub struct Transaction {
-    client: Arc<TxnClient>,
-    start_ts: Timestamp,
+    pub(crate) client: Arc<TxnClient>,
+    pub(crate) start_ts: Timestamp,
     isolation: Isolation,
+    /// The timestamp reads are taken at and valid as of: the start timestamp
+    /// until a statement's write conflict refreshes the reads to a later one.
+    pub(crate) read_ts: Timestamp,
     /// Buffered writes: `Some(value)` puts, `None` deletes.
-    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    reads: ReadSet,
+    pub(crate) writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Keys of `writes` whose buffered value is not prewritten yet.
+    pub(crate) unlocked: BTreeSet<Vec<u8>>,
+    /// Keys this transaction may hold locks on (prewrites sent before commit).
+    pub(crate) locked: BTreeSet<Vec<u8>>,
+    /// Keys a restarted statement had locked that must be written back with
+    /// their committed value (a no-op write) unless something rewrites them.
+    pub(crate) restore: BTreeSet<Vec<u8>>,
+    /// The primary key, fixed by the first prewrite.
+    pub(crate) primary: Option<Vec<u8>>,
+    /// The running statement's undo information, if a statement is open.
+    pub(crate) statement: Option<crate::statement::StatementMark>,
+    /// Keeps the primary lock alive while statements hold locks.
+    pub(crate) heartbeat: Option<tokio::task::AbortHandle>,
+    pub(crate) reads: ReadSet,
     finished: bool,
 }
 
 impl Drop for Transaction {
     fn drop(&mut self) {
+        if let Some(h) = self.heartbeat.take() {
+            h.abort();
+        }
+        if !self.finished && !self.locked.is_empty() {
+            // Abandoned with locks held (a client that disconnected inside
+            // BEGIN): release them now rather than after their TTL.
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                let kv = self.client.kv.clone();
+                let keys: Vec<Vec<u8>> = std::mem::take(&mut self.locked).into_iter().collect();
+                let start_ts = self.start_ts;
+                rt.spawn(async move {
+                    if let Err(e) = rollback_keys(&kv, keys, start_ts).await {
+                        tracing::debug!("rollback of abandoned transaction {start_ts}: {e}");
+                    }
+                });
+            }
+        }
         self.client.unregister(self.start_ts);
     }
 }
@@ -84,15 +123,27 @@ impl Transaction {
             client,
             start_ts,
             isolation,
+            read_ts: start_ts,
             writes: BTreeMap::new(),
+            unlocked: BTreeSet::new(),
+            locked: BTreeSet::new(),
+            restore: BTreeSet::new(),
+            primary: None,
+            statement: None,
+            heartbeat: None,
             reads: ReadSet::default(),
             finished: false,
         }
     }
 
-    /// The snapshot this transaction reads.
+    /// The transaction's identity and first snapshot.
     pub fn start_ts(&self) -> Timestamp {
         self.start_ts
+    }
+
+    /// The snapshot reads are taken at now (moves forward on a refresh).
+    pub fn read_ts(&self) -> Timestamp {
+        self.read_ts
     }
 
     /// The isolation level.
@@ -105,19 +156,26 @@ impl Transaction {
         !self.writes.is_empty()
     }
 
-    fn check_open(&self) -> Result<(), TxnError> {
+    pub(crate) fn check_open(&self) -> Result<(), TxnError> {
         if self.finished {
             return Err(TxnError::Finished);
         }
         Ok(())
     }
 
+    /// Reads are remembered at every level: SERIALIZABLE validates them at
+    /// commit, and both levels refresh them when a statement's write
+    /// conflict moves the read timestamp forward.
     fn tracks_reads(&self) -> bool {
+        true
+    }
+
+    fn validates_reads(&self) -> bool {
         self.isolation == Isolation::Serializable
     }
 
     /// Waits out or clears `lock`; errors once `deadline` passes.
-    async fn wait_for_lock(
+    pub(crate) async fn wait_for_lock(
         &self,
         lock: &LockInfo,
         started: Instant,
@@ -143,7 +201,8 @@ impl Transaction {
         }
         let req = RangeRequest::TxnGet {
             key: key.to_vec(),
-            ts: self.start_ts,
+            ts: self.read_ts,
+            owner: self.start_ts,
         };
         let value = match self.read_resolving_locks(key, req).await? {
             RangeResponse::Value(v) => v,
@@ -173,7 +232,7 @@ impl Transaction {
                 None => pending.push(i),
             }
         }
-        let start_ts = self.start_ts;
+        let (read_ts, owner) = (self.read_ts, self.start_ts);
         let this = &*self;
         let reads: Vec<_> = pending
             .iter()
@@ -183,7 +242,8 @@ impl Transaction {
                 async move {
                     let req = RangeRequest::TxnGet {
                         key: key.clone(),
-                        ts: start_ts,
+                        ts: read_ts,
+                        owner,
                     };
                     (i, this.read_resolving_locks(&key, req).await)
                 }
@@ -279,7 +339,8 @@ impl Transaction {
         let req = RangeRequest::TxnScan {
             start: cursor.to_vec(),
             end: end.map(|e| e.to_vec()),
-            ts: self.start_ts,
+            ts: self.read_ts,
+            owner: self.start_ts,
             limit: want,
         };
         match self.read_resolving_locks(cursor, req).await? {
@@ -345,22 +406,38 @@ impl Transaction {
 
     /// Buffers a write of `key`.
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<(), TxnError> {
-        self.check_open()?;
-        self.writes.insert(key.to_vec(), Some(value.to_vec()));
-        Ok(())
+        self.buffer(key, Some(value.to_vec()))
     }
 
     /// Buffers a delete of `key`.
     pub fn delete(&mut self, key: &[u8]) -> Result<(), TxnError> {
+        self.buffer(key, None)
+    }
+
+    fn buffer(&mut self, key: &[u8], value: Option<Vec<u8>>) -> Result<(), TxnError> {
         self.check_open()?;
-        self.writes.insert(key.to_vec(), None);
+        let previous = self.writes.insert(key.to_vec(), value);
+        if let Some(mark) = &mut self.statement {
+            mark.record(key, previous);
+        }
+        self.unlocked.insert(key.to_vec());
+        self.restore.remove(key);
         Ok(())
     }
 
-    /// Abandons the transaction. Nothing was written before commit, so
-    /// there is nothing to undo in the cluster.
+    /// Abandons the transaction, releasing the locks its statements took.
     pub async fn rollback(mut self) {
         self.finished = true;
+        if let Some(h) = self.heartbeat.take() {
+            h.abort();
+        }
+        let keys: Vec<Vec<u8>> = std::mem::take(&mut self.locked).into_iter().collect();
+        if !keys.is_empty() {
+            if let Err(e) = rollback_keys(&self.client.kv, keys, self.start_ts).await {
+                // Whatever stays locked is resolved by others after the TTL.
+                tracing::debug!("rollback of {}: {e}", self.start_ts);
+            }
+        }
     }
 
     /// Commits; returns the commit timestamp (the start timestamp for a
@@ -379,27 +456,35 @@ impl Transaction {
     async fn commit_inner(mut self, crash: Option<CrashPoint>) -> Result<Timestamp, TxnError> {
         self.check_open()?;
         self.finished = true;
+        if let Some(h) = self.heartbeat.take() {
+            // The commit's own prewrite refreshes the TTL from here on.
+            h.abort();
+        }
+        if let Err(e) = self.write_back_restored().await {
+            self.abandon_locks().await;
+            return Err(e);
+        }
         if self.writes.is_empty() {
             return Ok(self.start_ts);
         }
         let started = Instant::now();
-        let mutations: Vec<Mutation> = std::mem::take(&mut self.writes)
-            .into_iter()
-            .map(|(key, v)| match v {
-                Some(value) => Mutation::Put { key, value },
-                None => Mutation::Delete { key },
-            })
-            .collect();
-        let one_phase = match self.single_range(&mutations).await? {
-            Some(desc) if crash.is_none() && mutations.len() <= WRITE_BATCH => {
-                self.commit_one_phase(&desc, &mutations).await
+        let holds_locks = !self.locked.is_empty();
+        let result = if holds_locks || self.read_ts != self.start_ts {
+            self.commit_two_phase(crash).await
+        } else {
+            let mutations = self.buffered_mutations(self.writes.keys());
+            let one_phase = match self.single_range(&mutations).await {
+                Ok(Some(desc)) if crash.is_none() && mutations.len() <= WRITE_BATCH => {
+                    self.commit_one_phase(&desc, &mutations).await
+                }
+                Ok(_) => Ok(None),
+                Err(e) => Err(e),
+            };
+            match one_phase {
+                Ok(Some(ts)) => Ok(ts),
+                Ok(None) => self.commit_two_phase(crash).await,
+                Err(e) => Err(e),
             }
-            _ => Ok(None),
-        };
-        let result = match one_phase {
-            Ok(Some(ts)) => Ok(ts),
-            Ok(None) => self.commit_two_phase(mutations, crash).await,
-            Err(e) => Err(e),
         };
         metrics::histogram!("rangedb_txn_commit_seconds").record(started.elapsed().as_secs_f64());
         match &result {
@@ -407,6 +492,32 @@ impl Transaction {
             Err(_) => metrics::counter!("rangedb_txn_aborts_total").increment(1),
         }
         result
+    }
+
+    /// The buffered writes of `keys` as mutations.
+    pub(crate) fn buffered_mutations<'a>(
+        &self,
+        keys: impl Iterator<Item = &'a Vec<u8>>,
+    ) -> Vec<Mutation> {
+        keys.filter_map(|k| {
+            self.writes.get(k).map(|v| match v {
+                Some(value) => Mutation::Put {
+                    key: k.clone(),
+                    value: value.clone(),
+                },
+                None => Mutation::Delete { key: k.clone() },
+            })
+        })
+        .collect()
+    }
+
+    /// Rolls back the locks statements took (best effort), for a commit
+    /// that failed before prewriting.
+    async fn abandon_locks(&mut self) {
+        let keys: Vec<Vec<u8>> = std::mem::take(&mut self.locked).into_iter().collect();
+        if let Err(e) = rollback_keys(&self.client.kv, keys, self.start_ts).await {
+            tracing::debug!("rollback of {}: {e}", self.start_ts);
+        }
     }
 
     /// The range holding every mutation, if there is one.
@@ -473,10 +584,24 @@ impl Transaction {
         }
     }
 
-    /// Validates the read set against `(start_ts, commit_ts]` on every
-    /// range it touches, in parallel.
+    /// Validates the read set against `(read_ts, commit_ts]` on every
+    /// range it touches, in parallel (SERIALIZABLE only).
     async fn validate(&self, commit_ts: Timestamp) -> Result<(), TxnError> {
-        if !self.tracks_reads() || self.reads.is_empty() {
+        if !self.validates_reads() {
+            return Ok(());
+        }
+        self.validate_window(self.read_ts, commit_ts).await
+    }
+
+    /// Checks that nothing the transaction read changed in
+    /// `(from_ts, to_ts]`: the commit's validation, and the refresh that
+    /// moves the read timestamp forward.
+    pub(crate) async fn validate_window(
+        &self,
+        from_ts: Timestamp,
+        to_ts: Timestamp,
+    ) -> Result<(), TxnError> {
+        if self.reads.is_empty() {
             return Ok(());
         }
         let pieces = self.reads_by_range().await?;
@@ -486,7 +611,8 @@ impl Transaction {
             let req = RangeRequest::ValidateReads {
                 reads,
                 start_ts,
-                commit_ts,
+                from_ts,
+                commit_ts: to_ts,
             };
             let started = Instant::now();
             let mut backoff = Duration::from_millis(10);
@@ -525,7 +651,7 @@ impl Transaction {
     ) -> Result<Option<Timestamp>, TxnError> {
         let kv = &self.client.kv;
         let mut reads = ReadSet::default();
-        if self.tracks_reads() {
+        if self.validates_reads() {
             for (d, r) in self.reads_by_range().await? {
                 if d.range_id != desc.range_id {
                     // Reads elsewhere would have to be validated against a
@@ -599,22 +725,36 @@ impl Transaction {
     }
 
     /// Prewrites `mutations` (all ranges in parallel), waiting out or
-    /// clearing locks in the way for a bounded time.
-    async fn prewrite(&self, mutations: &[Mutation], primary: &[u8]) -> Result<(), TxnError> {
+    /// clearing locks in the way for up to `patience` per batch.
+    /// `pessimistic` for a statement's locks, taken before the commit.
+    pub(crate) async fn prewrite(
+        &self,
+        mutations: &[Mutation],
+        primary: &[u8],
+        patience: Duration,
+        pessimistic: bool,
+    ) -> Result<(), TxnError> {
         for chunk in mutations.chunks(WRITE_BATCH) {
-            self.prewrite_batch(chunk, primary).await?;
+            self.prewrite_batch(chunk, primary, patience, pessimistic)
+                .await?;
         }
         Ok(())
     }
 
     /// One bounded batch of [`Self::prewrite`].
-    async fn prewrite_batch(&self, mutations: &[Mutation], primary: &[u8]) -> Result<(), TxnError> {
+    async fn prewrite_batch(
+        &self,
+        mutations: &[Mutation],
+        primary: &[u8],
+        patience: Duration,
+        pessimistic: bool,
+    ) -> Result<(), TxnError> {
         let kv = &self.client.kv;
         let started = Instant::now();
         let mut backoff = Duration::from_millis(5);
         loop {
             let cmd_primary = primary.to_vec();
-            let (start_ts, ttl_ms) = (self.start_ts, self.ttl_ms());
+            let (start_ts, read_ts, ttl_ms) = (self.start_ts, self.read_ts, self.ttl_ms());
             let r = kv
                 .route_grouped(
                     mutations.to_vec(),
@@ -624,7 +764,9 @@ impl Transaction {
                             mutations: ms,
                             primary: cmd_primary.clone(),
                             start_ts,
+                            read_ts,
                             ttl_ms,
+                            pessimistic,
                         })
                     },
                 )
@@ -632,7 +774,6 @@ impl Transaction {
             match r {
                 Ok(_) => return Ok(()),
                 Err(KvError::Txn(TxnConflict::Locked(lock))) => {
-                    let patience = self.client.config.writer_lock_wait;
                     self.wait_for_lock(&lock, started, patience, &mut backoff)
                         .await?;
                 }
@@ -641,30 +782,25 @@ impl Transaction {
         }
     }
 
-    /// Removes this transaction's locks from `keys` (idempotent).
-    async fn rollback_keys(&self, keys: Vec<Vec<u8>>) -> Result<(), TxnError> {
-        let start_ts = self.start_ts;
-        for chunk in keys.chunks(WRITE_BATCH) {
-            self.client
-                .kv
-                .route_grouped(
-                    chunk.to_vec(),
-                    |k: &Vec<u8>| k.as_slice(),
-                    |_, ks| RangeRequest::Txn(TxnCommand::Rollback { keys: ks, start_ts }),
-                )
-                .await?;
-        }
-        Ok(())
-    }
-
-    async fn commit_two_phase(
-        &self,
-        mutations: Vec<Mutation>,
-        crash: Option<CrashPoint>,
-    ) -> Result<Timestamp, TxnError> {
+    /// Prewrites every write (statements' locks become ordinary locks, so
+    /// readers wait for them from here on), takes the commit timestamp,
+    /// validates, and commits the primary (the commit point), then the
+    /// secondaries in the background.
+    async fn commit_two_phase(&mut self, crash: Option<CrashPoint>) -> Result<Timestamp, TxnError> {
         let kv = self.client.kv.clone();
-        let primary = mutations[0].key().to_vec();
-        let all_keys: Vec<Vec<u8>> = mutations.iter().map(|m| m.key().to_vec()).collect();
+        self.unlocked.clear();
+        let mutations = self.buffered_mutations(self.writes.keys());
+        let primary = match (&self.primary, mutations.first()) {
+            (Some(p), _) => p.clone(),
+            (None, Some(m)) => m.key().to_vec(),
+            (None, None) => return Ok(self.start_ts),
+        };
+        self.primary = Some(primary.clone());
+        // Everything that may carry a lock of ours: what commit or rollback must reach.
+        let mut all_keys: BTreeSet<Vec<u8>> = std::mem::take(&mut self.locked);
+        all_keys.extend(self.writes.keys().cloned());
+        let all_keys: Vec<Vec<u8>> = all_keys.into_iter().collect();
+        let patience = self.client.config.writer_lock_wait;
 
         if crash == Some(CrashPoint::DuringPrewrite) {
             let desc = kv.range_of(&primary).await?;
@@ -673,10 +809,10 @@ impl Transaction {
                 .filter(|m| desc.contains(m.key()))
                 .cloned()
                 .collect();
-            self.prewrite(&first, &primary).await?;
+            self.prewrite(&first, &primary, patience, false).await?;
             return Err(crashed());
         }
-        if let Err(e) = self.prewrite(&mutations, &primary).await {
+        if let Err(e) = self.prewrite(&mutations, &primary, patience, false).await {
             if crash == Some(CrashPoint::DuringRollback) {
                 let desc = kv.range_of(&primary).await?;
                 let first: Vec<Vec<u8>> = all_keys
@@ -684,11 +820,11 @@ impl Transaction {
                     .filter(|k| desc.contains(k))
                     .cloned()
                     .collect();
-                self.rollback_keys(first).await?;
+                rollback_keys(&kv, first, self.start_ts).await?;
                 return Err(crashed());
             }
             // Best effort: whatever stays locked is resolved by others after the TTL.
-            if let Err(rb) = self.rollback_keys(all_keys).await {
+            if let Err(rb) = rollback_keys(&kv, all_keys, self.start_ts).await {
                 tracing::debug!("rollback after failed prewrite: {rb}");
             }
             return Err(e);
@@ -699,7 +835,7 @@ impl Transaction {
 
         let commit_ts = kv.timestamp().await?;
         if let Err(e) = self.validate(commit_ts).await {
-            if let Err(rb) = self.rollback_keys(all_keys).await {
+            if let Err(rb) = rollback_keys(&kv, all_keys, self.start_ts).await {
                 tracing::debug!("rollback after failed validation: {rb}");
             }
             return Err(e);
@@ -716,7 +852,7 @@ impl Transaction {
             Ok(_) => {}
             Err(KvError::Txn(c)) => {
                 // Rolled back by a resolver who thought us dead.
-                if let Err(rb) = self.rollback_keys(all_keys).await {
+                if let Err(rb) = rollback_keys(&kv, all_keys, start_ts).await {
                     tracing::debug!("rollback after refused commit: {rb}");
                 }
                 return Err(TxnError::Retryable(c));
@@ -781,6 +917,24 @@ impl Transaction {
             _ => Err(TxnError::CommitUnknown(cause.to_string())),
         }
     }
+}
+
+/// Removes the locks of the transaction `start_ts` from `keys`
+/// (idempotent; keys it never locked get a rollback marker).
+pub(crate) async fn rollback_keys(
+    kv: &rangedb_kv::KvClient,
+    keys: Vec<Vec<u8>>,
+    start_ts: Timestamp,
+) -> Result<(), TxnError> {
+    for chunk in keys.chunks(WRITE_BATCH) {
+        kv.route_grouped(
+            chunk.to_vec(),
+            |k: &Vec<u8>| k.as_slice(),
+            |_, ks| RangeRequest::Txn(TxnCommand::Rollback { keys: ks, start_ts }),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn crashed() -> TxnError {

@@ -12,7 +12,7 @@ use rangedb_sqltypes::session::{
     CancelToken, Column, PreparedInfo, SqlService, SqlSession, StatementOutput, TransactionStatus,
 };
 use rangedb_sqltypes::{DataType, EvalContext, Row, SqlError, SqlState, Value};
-use rangedb_txn::{Isolation, Transaction, TxnClient};
+use rangedb_txn::{Isolation, StatementEnd, Transaction, TxnClient};
 use sqlparser::ast::{self, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -42,6 +42,10 @@ pub fn version_string() -> String {
 /// How many times an implicit (autocommit) statement is retried after a
 /// serialization conflict before the client sees 40001.
 const AUTOCOMMIT_RETRIES: usize = 10;
+
+/// How many times a statement of an explicit transaction runs again after
+/// its read refresh before the transaction gives up with 40001.
+const STATEMENT_RESTARTS: usize = 20;
 
 /// sqlparser reads COPY's boolean options only as TRUE/FALSE, while
 /// PostgreSQL (and pgbench's `copy ... with (freeze on)`) also writes ON/OFF:
@@ -157,7 +161,7 @@ pub struct Prepared {
 
 enum TxnState {
     Idle,
-    Block { txn: Transaction, ddl: bool },
+    Block { txn: Box<Transaction>, ddl: bool },
     Failed,
 }
 
@@ -275,7 +279,10 @@ impl Session {
                         .unwrap_or_else(|| self.default_isolation());
                     let txn = self.begin(iso).await?;
                     self.block_isolation = iso;
-                    self.state = TxnState::Block { txn, ddl: false };
+                    self.state = TxnState::Block {
+                        txn: Box::new(txn),
+                        ddl: false,
+                    };
                 }
                 return Ok(StatementOutput::Command { tag: tag.into() });
             }
@@ -329,7 +336,7 @@ impl Session {
         match std::mem::replace(&mut self.state, TxnState::Idle) {
             TxnState::Block { mut txn, mut ddl } => {
                 let result = self
-                    .run_in_txn(stmt, params, param_types, &mut txn, &mut ddl)
+                    .run_locking_statement(stmt, params, param_types, &mut txn, &mut ddl)
                     .await;
                 match result {
                     Ok(out) => {
@@ -370,6 +377,38 @@ impl Session {
                         }
                         other => return other,
                     }
+                }
+            }
+        }
+    }
+
+    /// Runs one statement of an explicit transaction: its writes are locked
+    /// when it ends, and if another transaction changed the rows it read
+    /// since the transaction's snapshot, it runs again on a refreshed
+    /// snapshot (see `rangedb_txn::statement`) rather than failing the
+    /// transaction at commit.
+    async fn run_locking_statement(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        param_types: &[DataType],
+        txn: &mut Transaction,
+        ddl: &mut bool,
+    ) -> Result<StatementOutput, SqlError> {
+        let mut restarts = 0;
+        loop {
+            txn.begin_statement();
+            let out = self.run_in_txn(stmt, params, param_types, txn, ddl).await?;
+            match txn.end_statement().await.map_err(txn_error)? {
+                StatementEnd::Done => return Ok(out),
+                StatementEnd::Restart if restarts < STATEMENT_RESTARTS => restarts += 1,
+                StatementEnd::Restart => {
+                    return Err(SqlError::new(
+                        SqlState::SERIALIZATION_FAILURE,
+                        "could not serialize access due to concurrent update \
+                         (the statement kept meeting newer writes)",
+                    )
+                    .with_hint("The transaction might succeed if retried."))
                 }
             }
         }
@@ -855,7 +894,12 @@ impl SqlSession for Session {
             && !statements.iter().any(is_transaction_control);
         if implicit {
             match self.begin(self.default_isolation()).await {
-                Ok(txn) => self.state = TxnState::Block { txn, ddl: false },
+                Ok(txn) => {
+                    self.state = TxnState::Block {
+                        txn: Box::new(txn),
+                        ddl: false,
+                    }
+                }
                 Err(e) => return vec![Err(e)],
             }
         }
@@ -1008,7 +1052,7 @@ impl Session {
         let in_block = matches!(self.state, TxnState::Block { .. });
         let (mut txn, mut ddl) = match std::mem::replace(&mut self.state, TxnState::Idle) {
             TxnState::Block { txn, ddl } => (txn, ddl),
-            _ => (self.begin(self.default_isolation()).await?, false),
+            _ => (Box::new(self.begin(self.default_isolation()).await?), false),
         };
         let result = self
             .copy_rows(&table_name, &columns, rows, &mut txn, &mut ddl)

@@ -36,14 +36,23 @@ fn apply<T>(
 }
 
 fn get(e: &MemEngine, k: &str, at: u64) -> std::result::Result<Option<String>, TxnConflict> {
-    read(e, k.as_bytes(), ts(at))
+    read(e, k.as_bytes(), ts(at), ts(at))
         .expect("storage")
         .map(|v| v.map(|v| String::from_utf8(v).expect("utf8")))
 }
 
 fn prewrite_ok(e: &MemEngine, ms: &[Mutation], primary: &str, start: u64) {
     apply(e, |b| {
-        prewrite(e, b, ms, primary.as_bytes(), ts(start), 1_000)
+        prewrite(
+            e,
+            b,
+            ms,
+            primary.as_bytes(),
+            ts(start),
+            ts(start),
+            1_000,
+            false,
+        )
     })
     .expect("prewrite");
 }
@@ -75,7 +84,16 @@ fn prewrite_conflicts_with_foreign_locks_and_newer_commits() {
     let e = MemEngine::new();
     prewrite_ok(&e, &[put("a", "1")], "a", 10);
     let r = apply(&e, |b| {
-        prewrite(&e, b, &[put("b", "x"), put("a", "2")], b"b", ts(11), 1_000)
+        prewrite(
+            &e,
+            b,
+            &[put("b", "x"), put("a", "2")],
+            b"b",
+            ts(11),
+            ts(11),
+            1_000,
+            false,
+        )
     });
     assert!(matches!(r, Err(TxnConflict::Locked(l)) if l.key == b"a"));
     assert_eq!(
@@ -86,7 +104,7 @@ fn prewrite_conflicts_with_foreign_locks_and_newer_commits() {
     apply(&e, |b| commit(&e, b, &keys(&["a"]), ts(10), ts(20))).unwrap();
     // Started before the commit at 20: write-write conflict.
     let r = apply(&e, |b| {
-        prewrite(&e, b, &[put("a", "3")], b"a", ts(15), 1_000)
+        prewrite(&e, b, &[put("a", "3")], b"a", ts(15), ts(15), 1_000, false)
     });
     assert_eq!(
         r,
@@ -111,7 +129,7 @@ fn rollback_removes_locks_and_fences_late_prewrites() {
     assert_eq!(e.get(Cf::Data, &mvcc_key(b"a", ts(10))).unwrap(), None);
     // A late (retried) prewrite of the rolled-back transaction is refused.
     let r = apply(&e, |b| {
-        prewrite(&e, b, &[put("a", "1")], b"a", ts(10), 1_000)
+        prewrite(&e, b, &[put("a", "1")], b"a", ts(10), ts(10), 1_000, false)
     });
     assert_eq!(r, Err(TxnConflict::Aborted { key: b"a".to_vec() }));
     // Committing it is refused too: the outcome was decided.
@@ -200,7 +218,7 @@ fn missing_primary_is_fenced_only_when_asked() {
     assert_eq!(st, Ok(TxnStatus::RolledBack));
     // The late primary prewrite is refused.
     let r = apply(&e, |b| {
-        prewrite(&e, b, &[put("p", "1")], b"p", ts(10), 1_000)
+        prewrite(&e, b, &[put("p", "1")], b"p", ts(10), ts(10), 1_000, false)
     });
     assert_eq!(r, Err(TxnConflict::Aborted { key: b"p".to_vec() }));
 }
@@ -235,7 +253,7 @@ fn scans_stop_at_locks_below_their_timestamp() {
     })
     .unwrap();
     prewrite_ok(&e, &[put("b", "2")], "b", 10);
-    let s = |at: u64, limit: usize| scan(&e, b"a", Some(b"z"), ts(at), limit).unwrap();
+    let s = |at: u64, limit: usize| scan(&e, b"a", Some(b"z"), ts(at), ts(at), limit).unwrap();
     assert!(matches!(s(20, 10), Err(TxnConflict::Locked(l)) if l.key == b"b"));
     assert_eq!(
         s(5, 10).unwrap().len(),
@@ -260,7 +278,9 @@ fn validation_catches_writes_and_locks_in_the_window() {
         keys: keys(&["a"]),
         spans: vec![(b"m".to_vec(), Some(b"p".to_vec()))],
     };
-    let v = |start: u64, commit: u64| validate_reads(&e, &reads, ts(start), ts(commit)).unwrap();
+    let v = |start: u64, commit: u64| {
+        validate_reads(&e, &reads, ts(start), ts(start), ts(commit)).unwrap()
+    };
     assert_eq!(v(10, 20), Ok(()));
     // A write to a read key committed inside (start, commit].
     apply(&e, |b| {
@@ -296,7 +316,10 @@ fn validation_catches_writes_and_locks_in_the_window() {
         v(16, 40),
         Err(TxnConflict::ReadConflict { key: b"o".to_vec() })
     );
-    assert_eq!(validate_reads(&e, &reads, ts(30), ts(40)).unwrap(), Ok(()));
+    assert_eq!(
+        validate_reads(&e, &reads, ts(30), ts(30), ts(40)).unwrap(),
+        Ok(())
+    );
 }
 
 #[test]
@@ -369,4 +392,111 @@ fn gc_planning_walks_a_clean_span_in_bounded_steps() {
         }
     }
     assert!(steps >= 100 / 17, "a clean span took {steps} step(s)");
+}
+
+#[test]
+fn a_refreshed_read_timestamp_moves_the_write_conflict_window() {
+    let e = MemEngine::new();
+    prewrite_ok(&e, &[put("a", "1")], "a", 10);
+    apply(&e, |b| commit(&e, b, &keys(&["a"]), ts(10), ts(20))).unwrap();
+    // Started at 15, but its reads were refreshed to 25: the commit at 20
+    // was visible to them, so the write may proceed.
+    apply(&e, |b| {
+        prewrite(&e, b, &[put("a", "2")], b"a", ts(15), ts(25), 1_000, false)
+    })
+    .expect("no conflict below the read timestamp");
+    apply(&e, |b| rollback(&e, b, &keys(&["a"]), ts(15))).unwrap();
+    // Reads valid only up to 19: the commit at 20 is a conflict.
+    let r = apply(&e, |b| {
+        prewrite(&e, b, &[put("a", "3")], b"a", ts(16), ts(19), 1_000, false)
+    });
+    assert!(matches!(r, Err(TxnConflict::WriteConflict { commit_ts, .. }) if commit_ts == ts(20)));
+}
+
+#[test]
+fn a_later_statement_replaces_the_value_under_its_own_lock() {
+    let e = MemEngine::new();
+    prewrite_ok(&e, &[put("a", "1"), put("b", "1")], "a", 10);
+    // The owner reads around its own locks (the committed state beneath).
+    assert_eq!(
+        read(&e, b"a", ts(12), ts(10)).unwrap(),
+        Ok(None),
+        "own lock does not block its owner"
+    );
+    assert!(matches!(get(&e, "a", 12), Err(TxnConflict::Locked(_))));
+    let rows = scan(&e, b"a", None, ts(12), ts(10), 10).unwrap();
+    assert_eq!(rows, Ok(Vec::new()));
+    // A second statement changes a and deletes b under the same locks.
+    prewrite_ok(&e, &[put("a", "2"), del("b")], "a", 10);
+    apply(&e, |b| commit(&e, b, &keys(&["a", "b"]), ts(10), ts(20))).unwrap();
+    assert_eq!(get(&e, "a", 25), Ok(Some("2".into())));
+    assert_eq!(get(&e, "b", 25), Ok(None));
+    assert!(e.get(Cf::Data, &mvcc_key(b"b", ts(10))).unwrap().is_none());
+}
+
+#[test]
+fn heartbeat_keeps_a_primary_alive_until_it_is_gone() {
+    let e = MemEngine::new();
+    prewrite_ok(&e, &[put("p", "1")], "p", 10);
+    // The TTL (1 s from physical time 10) is over at 2000 ms...
+    let expired = |now: u64| {
+        load_lock(&e, b"p")
+            .unwrap()
+            .map(|l| l.info(b"p").expired_at(ts(now)))
+    };
+    assert_eq!(expired(2_000), Some(true));
+    assert_eq!(
+        apply(&e, |b| heartbeat(&e, b, b"p", ts(10), 5_000)),
+        Ok(5_000)
+    );
+    assert_eq!(expired(2_000), Some(false), "the heartbeat extended it");
+    // A smaller TTL never shortens it.
+    assert_eq!(apply(&e, |b| heartbeat(&e, b, b"p", ts(10), 10)), Ok(5_000));
+    // A second statement's prewrite keeps the larger TTL.
+    prewrite_ok(&e, &[put("p", "2")], "p", 10);
+    assert_eq!(expired(2_000), Some(false));
+    apply(&e, |b| rollback(&e, b, &keys(&["p"]), ts(10))).unwrap();
+    assert!(matches!(
+        apply(&e, |b| heartbeat(&e, b, b"p", ts(10), 5_000)),
+        Err(TxnConflict::Aborted { .. })
+    ));
+}
+
+#[test]
+fn readers_pass_statement_locks_but_writers_and_validation_do_not() {
+    let e = MemEngine::new();
+    prewrite_ok(&e, &[put("a", "1")], "a", 5);
+    apply(&e, |b| commit(&e, b, &keys(&["a"]), ts(5), ts(6))).unwrap();
+    // A statement of the transaction 10 locks a before its commit.
+    apply(&e, |b| {
+        prewrite(&e, b, &[put("a", "2")], b"a", ts(10), ts(10), 1_000, true)
+    })
+    .expect("statement lock");
+    // Readers see the committed version: the owner's commit timestamp will
+    // come after their read.
+    assert_eq!(get(&e, "a", 20), Ok(Some("1".into())));
+    assert_eq!(
+        scan(&e, b"a", None, ts(20), ts(20), 10)
+            .unwrap()
+            .map(|r| r.len()),
+        Ok(1)
+    );
+    // Other writers wait for it, and validation counts it as a conflict.
+    let r = apply(&e, |b| {
+        prewrite(&e, b, &[put("a", "3")], b"a", ts(11), ts(11), 1_000, false)
+    });
+    assert!(matches!(r, Err(TxnConflict::Locked(_))));
+    let reads = ReadSet {
+        keys: keys(&["a"]),
+        spans: Vec::new(),
+    };
+    assert!(validate_reads(&e, &reads, ts(11), ts(11), ts(30))
+        .unwrap()
+        .is_err());
+    // The commit prewrites it again as an ordinary lock: now readers wait.
+    apply(&e, |b| {
+        prewrite(&e, b, &[put("a", "2")], b"a", ts(10), ts(10), 1_000, false)
+    })
+    .expect("commit-time prewrite");
+    assert!(matches!(get(&e, "a", 20), Err(TxnConflict::Locked(_))));
 }
