@@ -86,6 +86,8 @@ impl Node {
         let publisher = Arc::new(MetaPublisher::default());
         publisher.spawn(host.clone(), client.clone(), Duration::from_millis(500));
         let store = Arc::new(Store::new(host.clone(), client.clone(), publisher));
+        // Scans carry SQL filters for the ranges to evaluate next to the data.
+        store.set_row_filter(Arc::new(rangedb_sql::exec::pushdown::SqlRowFilter));
         let boot = Arc::new(Bootstrapper::new(
             host.clone(),
             client.clone(),

@@ -8,11 +8,13 @@
 pub mod error;
 pub mod keys;
 pub mod range;
+pub mod row_filter;
 pub mod timestamp;
 pub mod txn;
 
 pub use error::KvError;
 pub use range::{RangeDescriptor, ReplicaDescriptor};
+pub use row_filter::{RowFilter, RowPredicate};
 pub use timestamp::Timestamp;
 pub use txn::{LockInfo, Mutation, TxnConflict, TxnStatus};
 

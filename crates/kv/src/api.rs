@@ -37,13 +37,16 @@ pub enum RangeRequest {
         owner: Timestamp,
     },
     /// Transactional scan of `[start, end)` ∩ range as of `ts` by the
-    /// transaction that started at `owner`.
+    /// transaction that started at `owner`. With a `filter` program (see
+    /// `rangedb_common::row_filter`) the leader examines up to `limit` rows
+    /// and answers `FilteredRows` with those the filter keeps.
     TxnScan {
         start: Vec<u8>,
         end: Option<Vec<u8>>,
         ts: Timestamp,
         owner: Timestamp,
         limit: u32,
+        filter: Option<Vec<u8>>,
     },
     /// Validation of the part of a read set in this range for the
     /// transaction that started at `start_ts`: nothing another transaction
@@ -81,6 +84,15 @@ pub enum RangeResponse {
     /// knows where the next range begins).
     Rows {
         rows: Vec<(Vec<u8>, Vec<u8>)>,
+        range_end: Option<Vec<u8>>,
+    },
+    /// The rows a filtered scan kept; `resume` is where the scan continues
+    /// in this range (the key after the last row examined) when it stopped
+    /// at its limit, `None` when it examined everything up to the span's or
+    /// the range's end.
+    FilteredRows {
+        rows: Vec<(Vec<u8>, Vec<u8>)>,
+        resume: Option<Vec<u8>>,
         range_end: Option<Vec<u8>>,
     },
     Written,

@@ -28,6 +28,8 @@ pub struct Store {
     client: Arc<KvClient>,
     meta: Arc<MetaPublisher>,
     latches: Arc<Latches>,
+    /// Runs scan filter programs (the SQL layer's, registered by the node).
+    row_filter: std::sync::OnceLock<Arc<dyn rangedb_common::RowFilter>>,
 }
 
 /// The largest number of rows one scan request returns.
@@ -116,6 +118,40 @@ impl Store {
             client,
             meta,
             latches: Arc::new(Latches::default()),
+            row_filter: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Registers what runs the filter programs scans carry (once; later
+    /// calls are ignored). Without one, filtered scans return every row.
+    pub fn set_row_filter(&self, filter: Arc<dyn rangedb_common::RowFilter>) {
+        let _ = self.row_filter.set(filter);
+    }
+
+    /// Applies a scan's filter program to the rows it examined.
+    fn filter_rows(
+        &self,
+        rows: Vec<(Vec<u8>, Vec<u8>)>,
+        limit: usize,
+        program: &[u8],
+        range_end: Option<Vec<u8>>,
+    ) -> RangeResponse {
+        let resume = match rows.last() {
+            Some((k, _)) if rows.len() >= limit => Some(rangedb_common::keys::next_key(k)),
+            _ => None,
+        };
+        let mut predicate = self.row_filter.get().and_then(|f| f.prepare(program));
+        let examined = rows.len();
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = match &mut predicate {
+            Some(p) => rows.into_iter().filter(|(k, v)| p.keep(k, v)).collect(),
+            None => rows,
+        };
+        metrics::counter!("rangedb_kv_scan_rows_filtered_total")
+            .increment((examined - rows.len()) as u64);
+        RangeResponse::FilteredRows {
+            rows,
+            resume,
+            range_end,
         }
     }
 
@@ -270,6 +306,7 @@ impl Store {
                 ts,
                 owner,
                 limit,
+                filter,
             } => {
                 validate_key(&start)?;
                 let footprint = Footprint {
@@ -289,10 +326,13 @@ impl Store {
                 )
                 .map_err(storage_error)?
                 {
-                    Ok(rows) => Ok(RangeResponse::Rows {
-                        rows,
-                        range_end: desc.end_key,
-                    }),
+                    Ok(rows) => match filter {
+                        None => Ok(RangeResponse::Rows {
+                            rows,
+                            range_end: desc.end_key,
+                        }),
+                        Some(program) => Ok(self.filter_rows(rows, limit, &program, desc.end_key)),
+                    },
                     Err(c) => Err(KvError::Txn(c)),
                 }
             }

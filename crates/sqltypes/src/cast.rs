@@ -16,7 +16,7 @@ use crate::value::{EvalContext, Value};
 
 /// How a cast was asked for; PostgreSQL allows more casts explicitly than
 /// implicitly, and assignment (INSERT/UPDATE) sits between the two.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CastContext {
     /// Chosen by the planner to make an expression type-check.
     Implicit,

@@ -26,4 +26,4 @@ pub use client::{Isolation, TxnBody, TxnClient, TxnConfig};
 pub use error::TxnError;
 pub use resolver::Resolution;
 pub use statement::StatementEnd;
-pub use transaction::{CrashPoint, Transaction};
+pub use transaction::{CrashPoint, ScanChunk, Transaction};

@@ -113,6 +113,16 @@ impl Drop for Transaction {
     }
 }
 
+/// One chunk of [`Transaction::scan_chunks`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanChunk {
+    /// Rows in key order (the ranges' survivors of the filter plus the
+    /// transaction's own writes).
+    pub rows: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Where the next chunk of this span starts; `None` when it is done.
+    pub next: Option<Vec<u8>>,
+}
+
 /// The span `[start, end)` cut at range boundaries, with each piece's range.
 type SpanPieces = Vec<(RangeDescriptor, Vec<u8>, Option<Vec<u8>>)>;
 
@@ -342,9 +352,102 @@ impl Transaction {
             ts: self.read_ts,
             owner: self.start_ts,
             limit: want,
+            filter: None,
         };
         match self.read_resolving_locks(cursor, req).await? {
             RangeResponse::Rows { rows, range_end } => Ok((rows, range_end)),
+            other => Err(TxnError::Kv(KvError::Internal(format!(
+                "unexpected answer to a scan: {other:?}"
+            )))),
+        }
+    }
+
+    /// The span `[start, end)` cut where ranges begin (as this node's range
+    /// cache knows them), so that a caller can scan the pieces concurrently
+    /// with [`Self::scan_chunks`].
+    pub async fn split_by_range(
+        &self,
+        start: &[u8],
+        end: &[u8],
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxnError> {
+        Ok(self
+            .span_pieces(start, Some(end))
+            .await?
+            .into_iter()
+            .map(|(_, s, e)| (s, e.unwrap_or_else(|| end.to_vec())))
+            .collect())
+    }
+
+    /// Fetches one chunk of up to `limit` examined rows from each
+    /// `[cursor, end)` of `requests`, all concurrently (each from the range
+    /// holding its cursor). With a `filter` program the ranges drop rows
+    /// that certainly do not match (see `rangedb_common::row_filter`); the
+    /// transaction's own buffered writes in the examined spans are merged in
+    /// unfiltered, so the caller evaluates its predicate again. The examined
+    /// spans join the read set.
+    pub async fn scan_chunks(
+        &mut self,
+        requests: &[(Vec<u8>, Vec<u8>)],
+        limit: usize,
+        filter: Option<&[u8]>,
+    ) -> Result<Vec<ScanChunk>, TxnError> {
+        self.check_open()?;
+        let limit = limit.clamp(1, SCAN_CHUNK as usize) as u32;
+        let this = &*self;
+        let fetches = requests
+            .iter()
+            .map(|(cursor, end)| this.fetch_examined(cursor, end, limit, filter));
+        let fetched = futures::future::join_all(fetches).await;
+        let mut out = Vec::with_capacity(requests.len());
+        for ((cursor, end), r) in requests.iter().zip(fetched) {
+            let (rows, examined_end) = r?;
+            let mut merged = Vec::with_capacity(rows.len());
+            self.merge_own_writes(&mut merged, rows, cursor, Some(&examined_end));
+            self.reads
+                .spans
+                .push((cursor.clone(), Some(examined_end.clone())));
+            out.push(ScanChunk {
+                rows: merged,
+                next: (examined_end < *end).then_some(examined_end),
+            });
+        }
+        Ok(out)
+    }
+
+    /// One request of [`Self::scan_chunks`]: the rows returned and the end
+    /// (exclusive) of the keys the range examined.
+    async fn fetch_examined(
+        &self,
+        cursor: &[u8],
+        end: &[u8],
+        limit: u32,
+        filter: Option<&[u8]>,
+    ) -> Result<(Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>), TxnError> {
+        let req = RangeRequest::TxnScan {
+            start: cursor.to_vec(),
+            end: Some(end.to_vec()),
+            ts: self.read_ts,
+            owner: self.start_ts,
+            limit,
+            filter: filter.map(|f| f.to_vec()),
+        };
+        let up_to = |range_end: Option<Vec<u8>>| match range_end {
+            Some(r) if r.as_slice() < end => r,
+            _ => end.to_vec(),
+        };
+        match self.read_resolving_locks(cursor, req).await? {
+            RangeResponse::Rows { rows, range_end } => {
+                let examined_end = match rows.last() {
+                    Some((k, _)) if rows.len() as u32 >= limit => next_key(k),
+                    _ => up_to(range_end),
+                };
+                Ok((rows, examined_end))
+            }
+            RangeResponse::FilteredRows {
+                rows,
+                resume,
+                range_end,
+            } => Ok((rows, resume.unwrap_or_else(|| up_to(range_end)))),
             other => Err(TxnError::Kv(KvError::Internal(format!(
                 "unexpected answer to a scan: {other:?}"
             )))),

@@ -12,6 +12,7 @@
 
 pub mod aggregate;
 pub mod join;
+pub mod pushdown;
 pub mod relational;
 pub mod scan;
 pub mod slots;

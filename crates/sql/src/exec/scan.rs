@@ -1,7 +1,14 @@
 //! Table scans. Point gets fetch rows by primary key; range and full scans
 //! walk the primary index in bounded chunks; index scans walk a secondary
-//! index and fetch each row by the primary key it stores. The scan's filter
-//! runs on each chunk as it arrives.
+//! index and fetch each row by the primary key it stores.
+//!
+//! A span is cut where ranges begin. The first chunk comes from the first
+//! range alone (a `LIMIT` query may need no more); after that, up to
+//! [`PARALLEL_RANGES`] ranges are fetched at once, each into its own buffer
+//! of at most one chunk, and rows are still returned in key order. Full and
+//! range scans send their filter with each request, so the ranges drop
+//! rows that do not match (see [`super::pushdown`]); the filter runs again
+//! on each chunk as it arrives.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -9,6 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rangedb_sqltypes::{Row, SqlError, Value};
 
+use super::pushdown;
 use super::relational::passes;
 use super::slots::SlotRunner;
 use super::{ExecCtx, Operator};
@@ -25,17 +33,33 @@ type KeySpan = (Vec<u8>, Vec<u8>);
 /// means unbounded, an outer `None` that the bound is NULL (nothing matches).
 type KeyBound = Option<Option<(Vec<u8>, bool)>>;
 
-/// Rows fetched per request.
+/// Rows examined per request.
 pub const SCAN_CHUNK: usize = 512;
+
+/// How many ranges one scan reads from at once.
+pub const PARALLEL_RANGES: usize = 4;
+
+/// The part of a scanned span inside one range.
+struct Piece {
+    /// Where the next chunk starts.
+    cursor: Vec<u8>,
+    end: Vec<u8>,
+    /// Rows fetched (and filtered) but not returned yet.
+    rows: VecDeque<Row>,
+    done: bool,
+}
 
 enum State {
     Start,
-    /// Walking `[cursor, end)` of the primary index (`index` = None) or of a
-    /// secondary index.
-    Span {
-        cursor: Vec<u8>,
-        end: Vec<u8>,
+    /// Walking a span of the primary index or of a secondary index, cut
+    /// into per-range pieces in key order.
+    Pieces {
+        pieces: VecDeque<Piece>,
         secondary: bool,
+        /// The filter program sent with each request, if it can run there.
+        program: Option<Vec<u8>>,
+        /// Fetch rounds so far (the first reads one range only).
+        rounds: usize,
     },
     Done,
 }
@@ -134,11 +158,8 @@ impl ScanOp {
         match self.access.clone() {
             Access::Full => {
                 let prefix = index_prefix(self.table.id, PRIMARY_INDEX_ID);
-                self.state = State::Span {
-                    end: prefix_end(&prefix),
-                    cursor: prefix,
-                    secondary: false,
-                };
+                let end = prefix_end(&prefix);
+                self.state = self.pieces(prefix, end, false, cx).await?;
             }
             Access::PointGets(keys) => {
                 let mut row_keys = Vec::new();
@@ -158,27 +179,20 @@ impl ScanOp {
                 for v in found.into_iter().flatten() {
                     rows.push(decode_table_row(&self.table, &v)?);
                 }
-                self.accept(rows, cx).await?;
+                let rows = self.filter_rows(rows, cx).await?;
+                self.buffer.extend(rows);
                 self.state = State::Done;
             }
             Access::Range(range) => {
                 let desc = vec![false; self.table.primary_key.len()];
                 self.state = match self.span(PRIMARY_INDEX_ID, &desc, &range, cx)? {
-                    Some((cursor, end)) => State::Span {
-                        cursor,
-                        end,
-                        secondary: false,
-                    },
+                    Some((cursor, end)) => self.pieces(cursor, end, false, cx).await?,
                     None => State::Done,
                 };
             }
             Access::Index { index, range } => {
                 self.state = match self.span(index.id, &index.descending, &range, cx)? {
-                    Some((cursor, end)) => State::Span {
-                        cursor,
-                        end,
-                        secondary: true,
-                    },
+                    Some((cursor, end)) => self.pieces(cursor, end, true, cx).await?,
                     None => State::Done,
                 };
             }
@@ -186,57 +200,137 @@ impl ScanOp {
         Ok(())
     }
 
-    /// Filters fetched rows into the buffer.
-    async fn accept(&mut self, rows: Vec<Row>, cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
+    /// The state that walks `[start, end)`, cut at range boundaries.
+    async fn pieces(
+        &self,
+        start: Vec<u8>,
+        end: Vec<u8>,
+        secondary: bool,
+        cx: &mut ExecCtx<'_>,
+    ) -> Result<State, SqlError> {
+        if start >= end {
+            return Ok(State::Done);
+        }
+        let pieces = cx
+            .txn
+            .split_by_range(&start, &end)
+            .await
+            .map_err(txn_error)?
+            .into_iter()
+            .map(|(cursor, end)| Piece {
+                cursor,
+                end,
+                rows: VecDeque::new(),
+                done: false,
+            })
+            .collect();
+        // Index entries are not rows: the filter runs after the row fetch.
+        let program = match &self.filter {
+            Some(f) if !secondary => pushdown::encode(&self.table, f, cx.params, cx.eval),
+            _ => None,
+        };
+        Ok(State::Pieces {
+            pieces,
+            secondary,
+            program,
+            rounds: 0,
+        })
+    }
+
+    /// The rows of `rows` that pass the scan's filter.
+    async fn filter_rows(
+        &mut self,
+        rows: Vec<Row>,
+        cx: &mut ExecCtx<'_>,
+    ) -> Result<Vec<Row>, SqlError> {
+        let Some(f) = &self.filter else {
+            return Ok(rows);
+        };
+        let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let keep = match &self.filter {
-                Some(f) => {
-                    let slot_values = if self.slots.is_empty() {
-                        Vec::new()
-                    } else {
-                        self.slots.compute(&row, cx).await?
-                    };
-                    let env = cx.env(&slot_values);
-                    passes(&f.eval(&row, &env)?)?
-                }
-                None => true,
+            let slot_values = if self.slots.is_empty() {
+                Vec::new()
+            } else {
+                self.slots.compute(&row, cx).await?
             };
-            if keep {
-                self.buffer.push_back(row);
+            let env = cx.env(&slot_values);
+            if passes(&f.eval(&row, &env)?)? {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Moves the front piece's rows to the output buffer, or fetches the
+    /// next chunk of the front piece (and of up to `PARALLEL_RANGES - 1`
+    /// pieces after it whose buffers are empty) when it has none.
+    async fn fetch_round(&mut self, cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
+        let State::Pieces {
+            pieces,
+            secondary,
+            program,
+            rounds,
+        } = &mut self.state
+        else {
+            return Ok(());
+        };
+        while let Some(front) = pieces.front_mut() {
+            if !front.rows.is_empty() {
+                self.buffer.extend(front.rows.drain(..));
+                return Ok(());
+            }
+            if !front.done {
+                break;
+            }
+            pieces.pop_front();
+        }
+        if pieces.is_empty() {
+            self.state = State::Done;
+            return Ok(());
+        }
+        cx.check_cancel()?;
+        let width = if *rounds == 0 { 1 } else { PARALLEL_RANGES };
+        *rounds += 1;
+        let targets: Vec<usize> = (0..pieces.len())
+            .filter(|&i| !pieces[i].done && pieces[i].rows.is_empty())
+            .take(width)
+            .collect();
+        let requests: Vec<(Vec<u8>, Vec<u8>)> = targets
+            .iter()
+            .map(|&i| (pieces[i].cursor.clone(), pieces[i].end.clone()))
+            .collect();
+        let secondary = *secondary;
+        let chunks = cx
+            .txn
+            .scan_chunks(&requests, SCAN_CHUNK, program.as_deref())
+            .await
+            .map_err(txn_error)?;
+        let mut fetched = Vec::with_capacity(chunks.len());
+        for (&i, chunk) in targets.iter().zip(chunks) {
+            let rows = self.decode_chunk(&chunk.rows, secondary, cx).await?;
+            fetched.push((i, self.filter_rows(rows, cx).await?, chunk.next));
+        }
+        if let State::Pieces { pieces, .. } = &mut self.state {
+            for (i, rows, next) in fetched {
+                let piece = &mut pieces[i];
+                piece.rows.extend(rows);
+                match next {
+                    Some(c) => piece.cursor = c,
+                    None => piece.done = true,
+                }
             }
         }
         Ok(())
     }
 
-    async fn fetch_chunk(&mut self, cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
-        let State::Span {
-            cursor,
-            end,
-            secondary,
-        } = &self.state
-        else {
-            return Ok(());
-        };
-        let (cursor, end, secondary) = (cursor.clone(), end.clone(), *secondary);
-        cx.check_cancel()?;
-        let chunk = cx
-            .txn
-            .scan(&cursor, Some(&end), SCAN_CHUNK)
-            .await
-            .map_err(txn_error)?;
-        let full = chunk.len() == SCAN_CHUNK;
-        self.state = match chunk.last() {
-            Some((k, _)) if full => {
-                let mut next = k.clone();
-                next.push(0);
-                State::Span {
-                    cursor: next,
-                    end,
-                    secondary,
-                }
-            }
-            _ => State::Done,
-        };
+    /// The table rows of a fetched chunk: decoded from the primary index,
+    /// or fetched by the primary keys a secondary index's entries hold.
+    async fn decode_chunk(
+        &self,
+        chunk: &[(Vec<u8>, Vec<u8>)],
+        secondary: bool,
+        cx: &mut ExecCtx<'_>,
+    ) -> Result<Vec<Row>, SqlError> {
         let mut rows = Vec::with_capacity(chunk.len());
         if secondary {
             let keys: Vec<Vec<u8>> = chunk
@@ -248,11 +342,11 @@ impl ScanOp {
                 rows.push(decode_table_row(&self.table, &v)?);
             }
         } else {
-            for (_, v) in &chunk {
+            for (_, v) in chunk {
                 rows.push(decode_table_row(&self.table, v)?);
             }
         }
-        self.accept(rows, cx).await
+        Ok(rows)
     }
 }
 
@@ -269,7 +363,7 @@ impl Operator for ScanOp {
             if matches!(self.state, State::Done) {
                 return Ok(None);
             }
-            self.fetch_chunk(cx).await?;
+            self.fetch_round(cx).await?;
         }
     }
 }

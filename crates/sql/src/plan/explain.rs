@@ -124,7 +124,15 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             };
             out.push(format!("{pad}Scan on {} ({how})", table.name));
             if let Some(f) = filter {
-                out.push(format!("{pad}  Filter: {f}"));
+                // Full and range scans send the filter to the ranges.
+                let in_ranges = matches!(access, Access::Full | Access::Range(_))
+                    && crate::exec::pushdown::pushable(f);
+                let label = if in_ranges {
+                    "Filter (in ranges)"
+                } else {
+                    "Filter"
+                };
+                out.push(format!("{pad}  {label}: {f}"));
             }
             subplans(slots, depth, out);
         }

@@ -12,8 +12,9 @@ use rangedb_sqltypes::func::{self, FunctionSignature};
 use rangedb_sqltypes::ops::{self, BinaryOp, BinaryOpSignature, UnaryOp};
 use rangedb_sqltypes::{DataType, EvalContext, Row, SqlError, SqlState, Value};
 
-/// A bound expression.
-#[derive(Debug, Clone, PartialEq)]
+/// A bound expression. Serializable so that a scan's filter can run in
+/// the ranges (see [`crate::exec::pushdown`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Expr {
     Const(Value),
     /// A column of the operator's input row.
@@ -104,7 +105,8 @@ pub enum Expr {
     },
     /// A function of the system catalogs' queries (regular expressions,
     /// `ANY (array)`, subscripts, catalog lookups): see
-    /// [`crate::virtual_tables::eval`].
+    /// [`crate::virtual_tables::eval`]. Never sent to a range.
+    #[serde(skip)]
     Catalog {
         func: crate::virtual_tables::eval::CatalogFn,
         args: Vec<Expr>,

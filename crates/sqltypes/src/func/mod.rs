@@ -23,7 +23,7 @@ use crate::value::{EvalContext, Value};
 
 /// A resolved scalar function: what to cast the arguments to and what it
 /// returns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionSignature {
     /// Lower-case function name.
     pub name: String,

@@ -15,7 +15,7 @@ use crate::types::DataType;
 use crate::value::{EvalContext, Value};
 
 /// A binary operator as written in SQL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum BinaryOp {
     Add,
     Sub,
@@ -89,7 +89,7 @@ impl BinaryOp {
 }
 
 /// A unary operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum UnaryOp {
     Neg,
     Plus,
@@ -97,7 +97,7 @@ pub enum UnaryOp {
 }
 
 /// The resolved operand and result types of a binary operator.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BinaryOpSignature {
     pub left: DataType,
     pub right: DataType,
