@@ -155,7 +155,12 @@ async fn run_and_check(cluster: &Cluster, client: &Client, extra: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pgbench_tpcb_runs_without_failures_and_balances_add_up() {
-    let cluster = Cluster::launch(&[]).await;
+    // The node's default Raft timings, not the test suite's fast ones: the
+    // 200,000-row load and ADD PRIMARY KEY rewrite keep three nodes and
+    // pgbench busy on two cores, and 100 ms heartbeats with 500 ms elections
+    // then turn scheduling delays into elections (seen as requests giving
+    // up after 30 s of leader changes).
+    let cluster = Cluster::builder().default_raft_timings().start().await;
     cluster.wait_ready(Duration::from_secs(60)).await;
 
     let (ok, out) = pgbench(&cluster.spec(1).sql, &["-i", "-s", "2"], INIT_TIMEOUT).await;

@@ -268,6 +268,8 @@ pub struct ClusterBuilder {
     extra: Vec<String>,
     join: Option<Vec<String>>,
     init: bool,
+    /// Whether to pass [`FAST_RAFT`] (the default).
+    fast_raft: bool,
 }
 
 impl ClusterBuilder {
@@ -286,6 +288,14 @@ impl ClusterBuilder {
     /// Overrides `--join` (default: every node's RPC address).
     pub fn join(mut self, join: Vec<String>) -> Self {
         self.join = Some(join);
+        self
+    }
+
+    /// Runs the nodes with their default Raft timings instead of
+    /// [`FAST_RAFT`]: for heavy workloads, where 100 ms heartbeats on a
+    /// loaded machine turn scheduling delays into elections.
+    pub fn default_raft_timings(mut self) -> Self {
+        self.fast_raft = false;
         self
     }
 
@@ -316,7 +326,11 @@ impl ClusterBuilder {
         let join = self
             .join
             .unwrap_or_else(|| nodes.iter().map(|n| n.rpc.clone()).collect());
-        let mut extra: Vec<String> = FAST_RAFT.iter().map(|s| s.to_string()).collect();
+        let mut extra: Vec<String> = if self.fast_raft {
+            FAST_RAFT.iter().map(|s| s.to_string()).collect()
+        } else {
+            Vec::new()
+        };
         extra.extend(self.extra);
         let clients = nodes
             .iter()
@@ -367,6 +381,7 @@ impl Cluster {
             extra: Vec::new(),
             join: None,
             init: true,
+            fast_raft: true,
         }
     }
 
