@@ -572,8 +572,8 @@ impl ReadSet {
 
 /// Serializable validation (and the refresh of a transaction's reads to a
 /// later timestamp): fails if a version of another transaction committed in
-/// `(from_ts, to_ts]` or another transaction's lock is on anything in
-/// `reads`. `owner` is the validating transaction's start timestamp. Reads
+/// `(from_ts, to_ts]` or another transaction's ordinary lock is on
+/// anything in `reads`. `owner` is the validating transaction's start timestamp. Reads
 /// the engine only.
 ///
 /// Cost: every version and lock in the scanned spans is visited once, so
@@ -585,7 +585,11 @@ pub fn validate_reads(
     from_ts: Timestamp,
     to_ts: Timestamp,
 ) -> TxnResult<()> {
-    let foreign = |l: &Lock| l.start_ts != owner;
+    // A statement's (pessimistic) lock does not conflict: its owner takes a
+    // commit timestamp only after turning it into an ordinary lock, so later
+    // than this validation, which runs after the validated commit timestamp
+    // (or new read timestamp) `to_ts` was taken; its write orders after us.
+    let foreign = |l: &Lock| l.start_ts != owner && !l.pessimistic;
     for key in &reads.keys {
         if let Some(lock) = load_lock(engine, key)? {
             if foreign(&lock) {

@@ -463,7 +463,7 @@ fn heartbeat_keeps_a_primary_alive_until_it_is_gone() {
 }
 
 #[test]
-fn readers_pass_statement_locks_but_writers_and_validation_do_not() {
+fn readers_and_validation_pass_statement_locks_but_writers_wait() {
     let e = MemEngine::new();
     prewrite_ok(&e, &[put("a", "1")], "a", 5);
     apply(&e, |b| commit(&e, b, &keys(&["a"]), ts(5), ts(6))).unwrap();
@@ -481,7 +481,8 @@ fn readers_pass_statement_locks_but_writers_and_validation_do_not() {
             .map(|r| r.len()),
         Ok(1)
     );
-    // Other writers wait for it, and validation counts it as a conflict.
+    // Other writers wait for it; validation passes it (the owner's commit
+    // timestamp will be above the validated one).
     let r = apply(&e, |b| {
         prewrite(&e, b, &[put("a", "3")], b"a", ts(11), ts(11), 1_000, false)
     });
@@ -490,13 +491,18 @@ fn readers_pass_statement_locks_but_writers_and_validation_do_not() {
         keys: keys(&["a"]),
         spans: Vec::new(),
     };
-    assert!(validate_reads(&e, &reads, ts(11), ts(11), ts(30))
-        .unwrap()
-        .is_err());
-    // The commit prewrites it again as an ordinary lock: now readers wait.
+    assert_eq!(
+        validate_reads(&e, &reads, ts(11), ts(11), ts(30)).unwrap(),
+        Ok(())
+    );
+    // The commit prewrites it again as an ordinary lock: now readers wait
+    // and validation fails.
     apply(&e, |b| {
         prewrite(&e, b, &[put("a", "2")], b"a", ts(10), ts(10), 1_000, false)
     })
     .expect("commit-time prewrite");
     assert!(matches!(get(&e, "a", 20), Err(TxnConflict::Locked(_))));
+    assert!(validate_reads(&e, &reads, ts(11), ts(11), ts(30))
+        .unwrap()
+        .is_err());
 }
