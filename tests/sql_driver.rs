@@ -867,8 +867,9 @@ async fn blind_increments_wait_and_both_commit(a: &mut Client, b: &mut Client) {
 const SPLIT_ROWS: i32 = 2000;
 
 /// A table cut into four ranges: a scan reads the ranges concurrently yet
-/// returns every row once, in key order; its filter runs in the ranges (the
-/// nodes count the rows they dropped), with statement parameters, and an
+/// returns every row once, in key order; its filter and projection run in
+/// the ranges (the nodes count the rows they dropped and the rows they
+/// projected), with statement parameters, and an
 /// error inside it still reaches the client; the transaction's own
 /// uncommitted writes are seen by a filtered scan.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -918,7 +919,9 @@ async fn scans_across_ranges_keep_order_and_filter_in_the_ranges() {
         "every row once, in key order"
     );
 
-    let dropped_before = dropped_in_ranges(&cluster).await;
+    let dropped_before = cluster_counter(&cluster, "rangedb_kv_scan_rows_filtered_total").await;
+    let projected_before =
+        cluster_counter(&cluster, "rangedb_sql_scan_rows_projected_in_ranges_total").await;
     let sevens = ids(timed(
         "filtered scan",
         c.query("SELECT id FROM drv_split WHERE v % 7 = $1", &[&3i32]),
@@ -927,11 +930,24 @@ async fn scans_across_ranges_keep_order_and_filter_in_the_ranges() {
     .expect("filtered scan"));
     let expected: Vec<i32> = (0..SPLIT_ROWS).filter(|v| v % 7 == 3).collect();
     assert_eq!(sevens, expected);
-    let dropped = dropped_in_ranges(&cluster).await - dropped_before;
+    let dropped =
+        cluster_counter(&cluster, "rangedb_kv_scan_rows_filtered_total").await - dropped_before;
     assert!(
         dropped >= f64::from(SPLIT_ROWS - expected.len() as i32),
         "the ranges dropped the non-matching rows (counted {dropped})"
     );
+    let projected = cluster_counter(&cluster, "rangedb_sql_scan_rows_projected_in_ranges_total")
+        .await
+        - projected_before;
+    assert!(
+        projected >= expected.len() as f64,
+        "the ranges sent only the columns read (counted {projected})"
+    );
+    let n: i64 = timed("count", c.query_one("SELECT count(*) FROM drv_split", &[]))
+        .await
+        .expect("count(*) reads no column")
+        .get(0);
+    assert_eq!(n, i64::from(SPLIT_ROWS));
     let range_scan = ids(timed(
         "range scan",
         c.query(
@@ -986,14 +1002,11 @@ async fn scans_across_ranges_keep_order_and_filter_in_the_ranges() {
     cluster.assert_no_panics();
 }
 
-/// Rows the cluster's ranges dropped for scan filters so far.
-async fn dropped_in_ranges(cluster: &Cluster) -> f64 {
+/// The sum of counter `name` over the cluster's nodes.
+async fn cluster_counter(cluster: &Cluster, name: &str) -> f64 {
     let mut total = 0.0;
     for id in 1..=3 {
-        total += cluster
-            .metric(id, "rangedb_kv_scan_rows_filtered_total")
-            .await
-            .unwrap_or(0.0);
+        total += cluster.metric(id, name).await.unwrap_or(0.0);
     }
     total
 }

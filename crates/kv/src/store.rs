@@ -128,7 +128,8 @@ impl Store {
         let _ = self.row_filter.set(filter);
     }
 
-    /// Applies a scan's filter program to the rows it examined.
+    /// Applies a scan's filter program (filter and projection) to the rows
+    /// it examined.
     fn filter_rows(
         &self,
         rows: Vec<(Vec<u8>, Vec<u8>)>,
@@ -143,7 +144,10 @@ impl Store {
         let mut predicate = self.row_filter.get().and_then(|f| f.prepare(program));
         let examined = rows.len();
         let rows: Vec<(Vec<u8>, Vec<u8>)> = match &mut predicate {
-            Some(p) => rows.into_iter().filter(|(k, v)| p.keep(k, v)).collect(),
+            Some(p) => rows
+                .into_iter()
+                .filter_map(|(k, v)| p.process(&k, v).map(|v| (k, v)))
+                .collect(),
             None => rows,
         };
         metrics::counter!("rangedb_kv_scan_rows_filtered_total")

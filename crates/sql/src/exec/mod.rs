@@ -83,23 +83,37 @@ pub trait Operator: Send {
 /// An operator behind a box (operator trees are built at run time).
 pub type BoxOp = Box<dyn Operator>;
 
+/// Builds `input` of `parent`; a scan learns which columns the parent reads.
+fn build_input(parent: &Plan, input: &Plan) -> BoxOp {
+    match parent.scan_columns_read() {
+        Some(columns) => build_scan(input, Some(columns)),
+        None => build(input),
+    }
+}
+
+/// A scan operator reading `columns` of the table (`None`: all).
+fn build_scan(plan: &Plan, columns: Option<std::collections::BTreeSet<usize>>) -> BoxOp {
+    match plan {
+        Plan::Scan {
+            table,
+            access,
+            filter,
+            slots,
+        } => Box::new(
+            scan::ScanOp::new(table.clone(), access.clone(), filter.clone(), slots.clone())
+                .reading(columns),
+        ),
+        other => build(other),
+    }
+}
+
 /// Builds the operator tree for `plan`.
 pub fn build(plan: &Plan) -> BoxOp {
     match plan {
         Plan::Values { rows, slots, .. } => {
             Box::new(relational::ValuesOp::new(rows.clone(), slots.clone()))
         }
-        Plan::Scan {
-            table,
-            access,
-            filter,
-            slots,
-        } => Box::new(scan::ScanOp::new(
-            table.clone(),
-            access.clone(),
-            filter.clone(),
-            slots.clone(),
-        )),
+        Plan::Scan { .. } => build_scan(plan, None),
         Plan::Virtual { table } => Box::new(relational::VirtualOp::new(table.clone())),
         Plan::Filter {
             input,
@@ -115,7 +129,7 @@ pub fn build(plan: &Plan) -> BoxOp {
             exprs,
             slots,
         } => Box::new(relational::ProjectOp::new(
-            build(input),
+            build_input(plan, input),
             exprs.clone(),
             slots.clone(),
         )),
@@ -124,7 +138,7 @@ pub fn build(plan: &Plan) -> BoxOp {
             group_by,
             aggregates,
         } => Box::new(aggregate::AggregateOp::new(
-            build(input),
+            build_input(plan, input),
             group_by.clone(),
             aggregates.clone(),
         )),

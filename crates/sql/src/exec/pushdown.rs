@@ -1,12 +1,14 @@
-//! Scan filters evaluated in the ranges, next to the data.
+//! Scan filters and projections evaluated in the ranges, next to the data.
 //!
-//! A full or range scan of a table's rows sends its WHERE predicate with
-//! each chunk request as a [`FilterProgram`]: the table's descriptor (to
-//! decode rows), the bound expression, the statement's parameters and the
-//! session facts evaluation depends on. The KV layer treats it as opaque
+//! A full or range scan of a table's rows sends its WHERE predicate, and
+//! the columns the query above it uses, with each chunk request as a
+//! [`FilterProgram`]: the table's descriptor (to decode rows), the bound
+//! expression, the statement's parameters, the session facts evaluation
+//! depends on, and the column ids to keep. The KV layer treats it as opaque
 //! bytes and hands it to the [`SqlRowFilter`] the node registered, which
-//! drops the rows that certainly do not match before they cross the
-//! network. The scan evaluates the predicate again on what it receives
+//! drops the rows that certainly do not match, and the columns nobody
+//! reads, before they cross the network (a dropped column decodes as NULL
+//! on the SQL node, where nothing reads it). The scan evaluates the predicate again on what it receives
 //! (the transaction's own uncommitted writes are merged in on the SQL node,
 //! unfiltered), so a program that fails to run in a range, or a row whose
 //! evaluation errs there, is simply kept: errors surface on the SQL node,
@@ -16,6 +18,8 @@
 //! columns, subquery results, catalog functions, or functions that are not
 //! immutable (`now()`, `random()`).
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use rangedb_common::{RowFilter, RowPredicate};
 use rangedb_sqltypes::{EvalContext, Value};
@@ -23,13 +27,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::TableDesc;
 use crate::plan::{Env, Expr};
+use crate::rowcodec::{decode_row, encode_row};
 use crate::rows::decode_table_row;
 
 /// What a range needs to evaluate a scan's filter.
 #[derive(Debug, Serialize, Deserialize)]
 struct FilterProgram {
     table: TableDesc,
-    filter: Expr,
+    filter: Option<Expr>,
+    /// Column ids to return (`None`: the whole row).
+    columns: Option<BTreeSet<u32>>,
     params: Vec<Value>,
     timezone: String,
     transaction_start: DateTime<Utc>,
@@ -54,20 +61,45 @@ pub fn pushable(expr: &Expr) -> bool {
     ok
 }
 
-/// The program for `filter` over `table`'s rows, or `None` when the filter
-/// cannot run in a range.
+/// Column positions `exprs` read from their input row.
+pub fn columns_used<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> BTreeSet<usize> {
+    let mut used = BTreeSet::new();
+    for e in exprs {
+        e.walk(&mut |x| {
+            if let Expr::Column { index, .. } = x {
+                used.insert(*index);
+            }
+        });
+    }
+    used
+}
+
+/// The program for a scan of `table`'s rows: `filter` if a range can
+/// evaluate it, and the projection onto `columns` (positions in the table's
+/// columns; the filter's own columns are kept too, since the scan evaluates
+/// it again). `None` when there is nothing to send.
 pub fn encode(
     table: &TableDesc,
-    filter: &Expr,
+    filter: Option<&Expr>,
+    columns: Option<&BTreeSet<usize>>,
     params: &[Value],
     ctx: &EvalContext,
 ) -> Option<Vec<u8>> {
-    if !pushable(filter) {
+    let columns = columns.map(|c| {
+        let mut c = c.clone();
+        c.extend(columns_used(filter));
+        c.iter()
+            .filter_map(|&i| table.columns.get(i).map(|col| col.id))
+            .collect::<BTreeSet<u32>>()
+    });
+    let filter = filter.filter(|f| pushable(f)).cloned();
+    if filter.is_none() && columns.is_none() {
         return None;
     }
     let program = FilterProgram {
         table: table.clone(),
-        filter: filter.clone(),
+        filter,
+        columns,
         params: params.to_vec(),
         timezone: ctx.timezone.name().to_string(),
         transaction_start: ctx.transaction_start,
@@ -88,6 +120,7 @@ impl RowFilter for SqlRowFilter {
         Some(Box::new(PreparedFilter {
             table: p.table,
             filter: p.filter,
+            columns: p.columns,
             params: p.params,
             ctx: EvalContext {
                 timezone,
@@ -100,13 +133,19 @@ impl RowFilter for SqlRowFilter {
 
 struct PreparedFilter {
     table: TableDesc,
-    filter: Expr,
+    filter: Option<Expr>,
+    columns: Option<BTreeSet<u32>>,
     params: Vec<Value>,
     ctx: EvalContext,
 }
 
-impl RowPredicate for PreparedFilter {
-    fn keep(&mut self, _key: &[u8], value: &[u8]) -> bool {
+impl PreparedFilter {
+    /// Whether the row may match (errors and non-booleans keep it: the SQL
+    /// node reports them).
+    fn matches(&self, value: &[u8]) -> bool {
+        let Some(filter) = &self.filter else {
+            return true;
+        };
         let Ok(row) = decode_table_row(&self.table, value) else {
             return true;
         };
@@ -116,11 +155,33 @@ impl RowPredicate for PreparedFilter {
             slots: &[],
             ctx: &self.ctx,
         };
-        match self.filter.eval(&row, &env) {
+        match filter.eval(&row, &env) {
             Ok(Value::Bool(b)) => b,
             Ok(Value::Null) => false,
-            // Not boolean, or an error: the SQL node reports it.
             _ => true,
+        }
+    }
+}
+
+impl RowPredicate for PreparedFilter {
+    fn process(&mut self, _key: &[u8], value: Vec<u8>) -> Option<Vec<u8>> {
+        if !self.matches(&value) {
+            return None;
+        }
+        let Some(keep) = &self.columns else {
+            return Some(value);
+        };
+        match decode_row(&value) {
+            Ok(pairs) => {
+                metrics::counter!("rangedb_sql_scan_rows_projected_in_ranges_total").increment(1);
+                Some(encode_row(
+                    pairs
+                        .iter()
+                        .filter(|(id, _)| keep.contains(id))
+                        .map(|(id, v)| (*id, v)),
+                ))
+            }
+            Err(_) => Some(value),
         }
     }
 }

@@ -10,7 +10,7 @@
 //! rows that do not match (see [`super::pushdown`]); the filter runs again
 //! on each chunk as it arrives.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -69,6 +69,8 @@ pub struct ScanOp {
     table: Arc<TableDesc>,
     access: Access,
     filter: Option<Expr>,
+    /// The column positions the consumer reads (`None`: all).
+    columns: Option<BTreeSet<usize>>,
     slots: SlotRunner,
     state: State,
     buffer: VecDeque<Row>,
@@ -85,10 +87,18 @@ impl ScanOp {
             table,
             access,
             filter,
+            columns: None,
             slots: SlotRunner::new(slots),
             state: State::Start,
             buffer: VecDeque::new(),
         }
+    }
+
+    /// Limits the columns the ranges return to `columns` (positions in the
+    /// table; the others arrive as NULL).
+    pub fn reading(mut self, columns: Option<BTreeSet<usize>>) -> ScanOp {
+        self.columns = columns;
+        self
     }
 
     fn eval_keys(exprs: &[Expr], cx: &ExecCtx<'_>) -> Result<Option<Vec<Value>>, SqlError> {
@@ -225,9 +235,16 @@ impl ScanOp {
             })
             .collect();
         // Index entries are not rows: the filter runs after the row fetch.
-        let program = match &self.filter {
-            Some(f) if !secondary => pushdown::encode(&self.table, f, cx.params, cx.eval),
-            _ => None,
+        let program = if secondary {
+            None
+        } else {
+            pushdown::encode(
+                &self.table,
+                self.filter.as_ref(),
+                self.columns.as_ref(),
+                cx.params,
+                cx.eval,
+            )
         };
         Ok(State::Pieces {
             pieces,

@@ -88,54 +88,7 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             }
             subplans(slots, depth, out);
         }
-        Plan::Scan {
-            table,
-            access,
-            filter,
-            slots,
-        } => {
-            let pk = key_names(table, &table.primary_key);
-            let how = match access {
-                Access::Full => "full scan".to_string(),
-                Access::PointGets(keys) if keys.len() == 1 => format!(
-                    "point get on {}: {}",
-                    pk_name(table),
-                    pk.iter()
-                        .zip(&keys[0])
-                        .map(|(n, v)| format!("{n} = {v}"))
-                        .collect::<Vec<_>>()
-                        .join(" AND ")
-                ),
-                Access::PointGets(keys) => {
-                    format!("{} point gets on {}", keys.len(), pk_name(table))
-                }
-                Access::Range(r) => {
-                    format!("range scan on {}: {}", pk_name(table), range_text(&pk, r))
-                }
-                Access::Index { index, range } => {
-                    let names = key_names(table, &index.columns);
-                    let text = range_text(&names, range);
-                    if text.is_empty() {
-                        format!("index scan on {}", index.name)
-                    } else {
-                        format!("index scan on {}: {}", index.name, text)
-                    }
-                }
-            };
-            out.push(format!("{pad}Scan on {} ({how})", table.name));
-            if let Some(f) = filter {
-                // Full and range scans send the filter to the ranges.
-                let in_ranges = matches!(access, Access::Full | Access::Range(_))
-                    && crate::exec::pushdown::pushable(f);
-                let label = if in_ranges {
-                    "Filter (in ranges)"
-                } else {
-                    "Filter"
-                };
-                out.push(format!("{pad}  {label}: {f}"));
-            }
-            subplans(slots, depth, out);
-        }
+        Plan::Scan { .. } => render_scan(plan, depth, out, None),
         Plan::Virtual { table } => out.push(format!("{pad}Virtual Scan on {}", table.name())),
         Plan::Filter {
             input,
@@ -153,7 +106,7 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
         } => {
             out.push(format!("{pad}Project: {}", join_exprs(exprs)));
             subplans(slots, depth, out);
-            render(input, depth + 1, out);
+            render_input(plan, input, depth + 1, out);
         }
         Plan::Aggregate {
             input,
@@ -191,7 +144,7 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
                     aggs.join(", ")
                 ));
             }
-            render(input, depth + 1, out);
+            render_input(plan, input, depth + 1, out);
         }
         Plan::Sort { input, keys } => {
             let keys: Vec<String> = keys
@@ -279,5 +232,88 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             render(left, depth + 1, out);
             render(right, depth + 1, out);
         }
+    }
+}
+
+/// A scan, with the columns its consumer reads when the ranges return only
+/// those.
+fn render_scan(
+    plan: &Plan,
+    depth: usize,
+    out: &mut Vec<String>,
+    columns: Option<std::collections::BTreeSet<usize>>,
+) {
+    let Plan::Scan {
+        table,
+        access,
+        filter,
+        slots,
+    } = plan
+    else {
+        return render(plan, depth, out);
+    };
+    let pad = "  ".repeat(depth);
+    let pk = key_names(table, &table.primary_key);
+    let how = match access {
+        Access::Full => "full scan".to_string(),
+        Access::PointGets(keys) if keys.len() == 1 => format!(
+            "point get on {}: {}",
+            pk_name(table),
+            pk.iter()
+                .zip(&keys[0])
+                .map(|(n, v)| format!("{n} = {v}"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        ),
+        Access::PointGets(keys) => {
+            format!("{} point gets on {}", keys.len(), pk_name(table))
+        }
+        Access::Range(r) => {
+            format!("range scan on {}: {}", pk_name(table), range_text(&pk, r))
+        }
+        Access::Index { index, range } => {
+            let names = key_names(table, &index.columns);
+            let text = range_text(&names, range);
+            if text.is_empty() {
+                format!("index scan on {}", index.name)
+            } else {
+                format!("index scan on {}: {}", index.name, text)
+            }
+        }
+    };
+    out.push(format!("{pad}Scan on {} ({how})", table.name));
+    if let Some(f) = filter {
+        // Full and range scans send the filter to the ranges.
+        let in_ranges =
+            matches!(access, Access::Full | Access::Range(_)) && crate::exec::pushdown::pushable(f);
+        let label = if in_ranges {
+            "Filter (in ranges)"
+        } else {
+            "Filter"
+        };
+        out.push(format!("{pad}  {label}: {f}"));
+    }
+    subplans(slots, depth, out);
+    if let Some(mut columns) = columns {
+        // The filter's columns travel too: the scan evaluates it again.
+        columns.extend(crate::exec::pushdown::columns_used(filter));
+        let names: Vec<&str> = columns
+            .iter()
+            .filter_map(|&i| table.columns.get(i).map(|c| c.name.as_str()))
+            .collect();
+        let text = if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        };
+        out.push(format!("{pad}  Columns (in ranges): {text}"));
+    }
+}
+
+/// Renders `input` of `parent`, telling a scan which columns `parent` reads.
+fn render_input(parent: &Plan, input: &Plan, depth: usize, out: &mut Vec<String>) {
+    match parent.scan_columns_read() {
+        Some(columns) => render_scan(input, depth, out, Some(columns)),
+        None => render(input, depth, out),
     }
 }

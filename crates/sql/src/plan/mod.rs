@@ -142,6 +142,43 @@ pub enum SetOpKind {
     Except,
 }
 
+impl Plan {
+    /// For a projection or aggregation directly over a primary-key scan
+    /// (full or range, no subqueries), the positions of the scanned table's
+    /// columns it reads: the scan asks the ranges for those only.
+    pub fn scan_columns_read(&self) -> Option<std::collections::BTreeSet<usize>> {
+        let (input, used) = match self {
+            Plan::Project {
+                input,
+                exprs,
+                slots,
+            } if slots.is_empty() => (input, crate::exec::pushdown::columns_used(exprs)),
+            Plan::Aggregate {
+                input,
+                group_by,
+                aggregates,
+            } => {
+                let exprs = group_by.iter().chain(aggregates.iter().flat_map(|a| {
+                    a.args
+                        .iter()
+                        .chain(a.filter.iter())
+                        .chain(a.order_by.iter().map(|k| &k.expr))
+                }));
+                (input, crate::exec::pushdown::columns_used(exprs))
+            }
+            _ => return None,
+        };
+        match input.as_ref() {
+            Plan::Scan {
+                access: Access::Full | Access::Range(_),
+                slots,
+                ..
+            } if slots.is_empty() => Some(used),
+            _ => None,
+        }
+    }
+}
+
 /// One ORDER BY key over the input row.
 #[derive(Debug, Clone)]
 pub struct SortKey {
