@@ -960,6 +960,57 @@ async fn scans_across_ranges_keep_order_and_filter_in_the_ranges() {
     let expected: Vec<i32> = (450..=1550).filter(|i| i % 10 == 5).collect();
     assert_eq!(range_scan, expected, "a range scan across three ranges");
 
+    // More rows than the session buffers: the result streams, in both
+    // protocols and through a paged portal, and an error after the first
+    // rows went out still reaches the client with its SQLSTATE.
+    let streamed = timed(
+        "simple query",
+        c.simple_query("SELECT id, t FROM drv_split"),
+    )
+    .await
+    .expect("streamed simple query");
+    let data_rows = streamed
+        .iter()
+        .filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(_)))
+        .count();
+    assert_eq!(data_rows, SPLIT_ROWS as usize, "every row streamed");
+    assert!(
+        streamed.iter().any(|m| matches!(
+            m,
+            tokio_postgres::SimpleQueryMessage::CommandComplete(n) if *n == SPLIT_ROWS as u64
+        )),
+        "SELECT {SPLIT_ROWS} completes the stream"
+    );
+    {
+        let mut c3 = connect(&cluster.spec(1).sql).await;
+        let tx = timed("begin", c3.transaction()).await.expect("begin");
+        let portal = timed("bind", tx.bind("SELECT id FROM drv_split", &[]))
+            .await
+            .expect("bind");
+        let mut pages = Vec::new();
+        loop {
+            let page = timed("page", tx.query_portal(&portal, 700))
+                .await
+                .expect("page");
+            if page.is_empty() {
+                break;
+            }
+            pages.push(page.len());
+        }
+        assert_eq!(pages, vec![700, 700, 600], "pages of a large portal");
+        timed("commit", tx.commit()).await.expect("commit");
+    }
+    assert_sqlstate(
+        "division by zero after 1500 streamed rows",
+        timed(
+            "select",
+            c.query("SELECT 10 / (id - 1500) FROM drv_split", &[]),
+        )
+        .await,
+        &SqlState::DIVISION_BY_ZERO,
+    );
+    assert_usable(&c, "an error in a streamed result").await;
+
     // An error in the filter is the client's, as without pushdown.
     assert_sqlstate(
         "division by zero in a pushed filter",

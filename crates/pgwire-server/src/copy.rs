@@ -111,6 +111,8 @@ fn tag_of(output: StatementOutput) -> String {
     match output {
         StatementOutput::Command { tag } | StatementOutput::Rows { tag, .. } => tag,
         StatementOutput::CopyOut { tag, .. } => tag,
-        StatementOutput::CopyIn { .. } | StatementOutput::Empty => "COPY 0".to_owned(),
+        StatementOutput::CopyIn { .. }
+        | StatementOutput::Streaming { .. }
+        | StatementOutput::Empty => "COPY 0".to_owned(),
     }
 }

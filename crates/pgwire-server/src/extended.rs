@@ -251,6 +251,36 @@ async fn run_portal<S: SqlSession>(
                     suspended: false,
                 };
             }
+            StatementOutput::Streaming { columns, first } => {
+                let formats =
+                    resolve_formats(&portal.format_codes, columns.len(), FormatsOf::Results)?;
+                if max_rows <= 0 {
+                    // Everything goes out now: stream it.
+                    let tag = crate::simple::stream_rows(conn, &columns, &formats, first).await?;
+                    portal.state = PortalState::Done {
+                        tag: Some(with_row_count(&tag, 0)),
+                    };
+                    conn.command_complete(tag).await?;
+                    return Ok(());
+                }
+                // A paged portal outlives this message: collect the rest so
+                // the session is free for other statements meanwhile.
+                let mut rows = first;
+                let tag = loop {
+                    let (more, tag) = conn.session.fetch(crate::simple::STREAM_BATCH).await?;
+                    rows.extend(more);
+                    if let Some(tag) = tag {
+                        break tag;
+                    }
+                };
+                portal.state = PortalState::Rows {
+                    columns,
+                    formats,
+                    rows: rows.into_iter(),
+                    tag,
+                    suspended: false,
+                };
+            }
             StatementOutput::Command { tag } => {
                 portal.state = PortalState::Done {
                     tag: Some(tag.clone()),

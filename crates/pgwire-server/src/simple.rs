@@ -60,6 +60,12 @@ async fn send_output<S: SqlSession>(
             }
             conn.command_complete(tag).await?;
         }
+        StatementOutput::Streaming { columns, first } => {
+            let formats = vec![FORMAT_CODE_TEXT; columns.len()];
+            conn.send(row_description(&columns, &formats)).await?;
+            let tag = stream_rows(conn, &columns, &formats, first).await?;
+            conn.command_complete(tag).await?;
+        }
         StatementOutput::Command { tag } => conn.command_complete(tag).await?,
         StatementOutput::Empty => {
             conn.send(PgWireBackendMessage::EmptyQueryResponse(
@@ -76,4 +82,30 @@ async fn send_output<S: SqlSession>(
         } => copy::copy_out(conn, columns, data, tag).await?,
     }
     Ok(())
+}
+
+/// Rows asked of the session per [`SqlSession::fetch`] while streaming.
+pub(crate) const STREAM_BATCH: usize = 1024;
+
+/// Sends `first` and then every row the session still has for a streaming
+/// result, in `formats`; returns the command tag.
+pub(crate) async fn stream_rows<S: SqlSession>(
+    conn: &mut Connection<S>,
+    columns: &[rangedb_sqltypes::session::Column],
+    formats: &[i16],
+    first: Vec<rangedb_sqltypes::Row>,
+) -> Result<String, StepError> {
+    let ctx = conn.session.eval_context();
+    for row in &first {
+        conn.send(data_row(row, columns, formats, &ctx)?).await?;
+    }
+    loop {
+        let (rows, tag) = conn.session.fetch(STREAM_BATCH).await?;
+        for row in &rows {
+            conn.send(data_row(row, columns, formats, &ctx)?).await?;
+        }
+        if let Some(tag) = tag {
+            return Ok(tag);
+        }
+    }
 }

@@ -65,6 +65,14 @@ pub enum StatementOutput {
         rows: Vec<Row>,
         tag: String,
     },
+    /// Rows still being produced (a large SELECT): `first` now, the rest
+    /// from [`SqlSession::fetch`] until it returns the command tag, so the
+    /// result never sits in memory whole. The frontend must drain it before
+    /// it sends the session anything else.
+    Streaming {
+        columns: Vec<Column>,
+        first: Vec<Row>,
+    },
     /// A statement without rows: its command tag (`CREATE TABLE`, `BEGIN`,
     /// `UPDATE 7`).
     Command { tag: String },
@@ -158,6 +166,16 @@ pub trait SqlSession: Send {
         statement: &Self::Statement,
         params: Vec<crate::value::Value>,
     ) -> Result<StatementOutput, SqlError>;
+
+    /// The next rows (at most `max`) of a [`StatementOutput::Streaming`]
+    /// result, with the command tag once the last row is out. An error ends
+    /// the statement (the rows sent so far stand, as in PostgreSQL).
+    async fn fetch(&mut self, _max: usize) -> Result<(Vec<Row>, Option<String>), SqlError> {
+        Err(SqlError::new(
+            crate::SqlState::PROTOCOL_VIOLATION,
+            "no result rows are pending",
+        ))
+    }
 
     /// Receives one CopyData payload of a running `COPY FROM STDIN`.
     async fn copy_in_data(&mut self, data: &[u8]) -> Result<(), SqlError>;

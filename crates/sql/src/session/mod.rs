@@ -3,6 +3,7 @@
 //! frontend.
 
 mod copy;
+mod cursor;
 mod settings;
 
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use crate::catalog::Catalog;
 use crate::ddl;
 use crate::dml;
 use crate::error::txn_error;
-use crate::exec::{run_plan, ExecCtx, SequenceState};
+use crate::exec::{build, run_plan, ExecCtx, SequenceState};
 use crate::plan::binder::{Binder, SessionFacts};
 use crate::plan::explain::explain;
 use crate::plan::scope::Scope;
@@ -176,6 +177,13 @@ pub struct Session {
     cancel: CancelToken,
     sequences: SequenceState,
     copy: Option<copy::CopyIn>,
+    /// A SELECT whose result is being streamed.
+    cursor: Option<cursor::Cursor>,
+    /// A SELECT `run_in_txn` left running, for its caller to make a cursor.
+    open_query: Option<cursor::OpenQuery>,
+    /// Whether the statement being run may stream its result (the only or
+    /// last thing the frontend sends before draining it).
+    stream_ok: bool,
     transaction_start: chrono::DateTime<chrono::Utc>,
 }
 
@@ -212,6 +220,9 @@ impl SqlService for Engine {
             cancel: CancelToken::default(),
             sequences: SequenceState::default(),
             copy: None,
+            cursor: None,
+            open_query: None,
+            stream_ok: false,
             transaction_start: chrono::Utc::now(),
         })
     }
@@ -270,6 +281,7 @@ impl Session {
         param_types: &[DataType],
     ) -> Result<StatementOutput, SqlError> {
         self.cancel.reset();
+        self.close_cursor().await;
         match stmt {
             Statement::StartTransaction { modes, begin, .. } => {
                 let tag = if *begin { "BEGIN" } else { "START TRANSACTION" };
@@ -341,6 +353,9 @@ impl Session {
                 match result {
                     Ok(out) => {
                         self.state = TxnState::Block { txn, ddl };
+                        if let Some(query) = self.open_query.take() {
+                            self.cursor = Some(cursor::Cursor { query, txn: None });
+                        }
                         Ok(out)
                     }
                     Err(e) => {
@@ -359,6 +374,16 @@ impl Session {
                         .run_in_txn(stmt, params, param_types, &mut txn, &mut ddl)
                         .await;
                     let result = match result {
+                        // A streaming SELECT keeps its transaction to the last row.
+                        Ok(out) if self.open_query.is_some() => {
+                            if let Some(query) = self.open_query.take() {
+                                self.cursor = Some(cursor::Cursor {
+                                    query,
+                                    txn: Some(Box::new(txn)),
+                                });
+                            }
+                            return Ok(out);
+                        }
                         Ok(out) => txn.commit().await.map_err(txn_error).map(|_| out),
                         Err(e) => {
                             txn.rollback().await;
@@ -609,6 +634,30 @@ impl Session {
                 | Statement::CreateSequence { .. }
         );
         let out = match stmt {
+            Statement::Query(q) if self.stream_ok => {
+                let (plan, scope) = binder.bind_query(q)?;
+                let mut op = build(&plan);
+                let mut first = Vec::new();
+                loop {
+                    if first.len() >= cursor::STREAM_THRESHOLD {
+                        self.open_query = Some(cursor::OpenQuery {
+                            op: std::sync::Mutex::new(op),
+                            catalog: catalog.clone(),
+                            params: params.to_vec(),
+                            eval: eval.clone(),
+                            produced: first.len(),
+                        });
+                        break StatementOutput::Streaming {
+                            columns: columns_of(&scope),
+                            first,
+                        };
+                    }
+                    match op.next(&mut cx).await? {
+                        Some(row) => first.push(row),
+                        None => break rows_output(&scope, first, "SELECT"),
+                    }
+                }
+            }
             Statement::Query(q) => {
                 let (plan, scope) = binder.bind_query(q)?;
                 let rows = run_plan(&plan, &mut cx).await?;
@@ -904,6 +953,9 @@ impl SqlSession for Session {
             }
         }
         let mut out = Vec::new();
+        // Only a lone statement streams: the frontend drains it before
+        // anything else runs, and an implicit transaction ends here.
+        self.stream_ok = statements.len() == 1;
         for stmt in &statements {
             let r = self.run(stmt, &[], &[]).await;
             let failed = r.is_err();
@@ -913,6 +965,7 @@ impl SqlSession for Session {
                 break;
             }
         }
+        self.stream_ok = false;
         if implicit {
             match std::mem::replace(&mut self.state, TxnState::Idle) {
                 TxnState::Block { txn, .. } => {
@@ -969,8 +1022,17 @@ impl SqlSession for Session {
     ) -> Result<StatementOutput, SqlError> {
         match &prepared.statement {
             None => Ok(StatementOutput::Empty),
-            Some(stmt) => self.run(stmt, &params, &prepared.param_types).await,
+            Some(stmt) => {
+                self.stream_ok = true;
+                let out = self.run(stmt, &params, &prepared.param_types).await;
+                self.stream_ok = false;
+                out
+            }
         }
+    }
+
+    async fn fetch(&mut self, max: usize) -> Result<(Vec<Row>, Option<String>), SqlError> {
+        self.fetch_rows(max).await
     }
 
     async fn copy_in_data(&mut self, data: &[u8]) -> Result<(), SqlError> {
@@ -1035,6 +1097,7 @@ impl SqlSession for Session {
     }
 
     async fn close(&mut self) {
+        self.close_cursor().await;
         if let TxnState::Block { txn, .. } = std::mem::replace(&mut self.state, TxnState::Idle) {
             txn.rollback().await;
         }
