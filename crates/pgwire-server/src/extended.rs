@@ -252,8 +252,17 @@ async fn run_portal<S: SqlSession>(
                 };
             }
             StatementOutput::Streaming { columns, first } => {
-                let formats =
-                    resolve_formats(&portal.format_codes, columns.len(), FormatsOf::Results)?;
+                let formats = match resolve_formats(
+                    &portal.format_codes,
+                    columns.len(),
+                    FormatsOf::Results,
+                ) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        conn.session.abandon_stream(&e).await;
+                        return Err(e.into());
+                    }
+                };
                 if max_rows <= 0 {
                     // Everything goes out now: stream it.
                     let tag = crate::simple::stream_rows(conn, &columns, &formats, first).await?;
@@ -267,6 +276,7 @@ async fn run_portal<S: SqlSession>(
                 // the session is free for other statements meanwhile.
                 let mut rows = first;
                 let tag = loop {
+                    // A session error ends the stream on its side too.
                     let (more, tag) = conn.session.fetch(crate::simple::STREAM_BATCH).await?;
                     rows.extend(more);
                     if let Some(tag) = tag {

@@ -95,6 +95,21 @@ pub(crate) async fn stream_rows<S: SqlSession>(
     formats: &[i16],
     first: Vec<rangedb_sqltypes::Row>,
 ) -> Result<String, StepError> {
+    let result = send_stream(conn, columns, formats, first).await;
+    if let Err(StepError::Sql(e)) = &result {
+        // A row the session produced could not be sent (the session's own
+        // errors have ended the stream already): drop what is left.
+        conn.session.abandon_stream(e).await;
+    }
+    result
+}
+
+async fn send_stream<S: SqlSession>(
+    conn: &mut Connection<S>,
+    columns: &[rangedb_sqltypes::session::Column],
+    formats: &[i16],
+    first: Vec<rangedb_sqltypes::Row>,
+) -> Result<String, StepError> {
     let ctx = conn.session.eval_context();
     for row in &first {
         conn.send(data_row(row, columns, formats, &ctx)?).await?;

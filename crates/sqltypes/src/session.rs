@@ -177,6 +177,13 @@ pub trait SqlSession: Send {
         ))
     }
 
+    /// The frontend could not deliver a [`StatementOutput::Streaming`]
+    /// result to its end (a row failed to encode, the client asked for
+    /// impossible formats) and told the client `error`: the session drops
+    /// the result, ends the autocommit transaction it ran in, and fails an
+    /// explicit block.
+    async fn abandon_stream(&mut self, _error: &SqlError) {}
+
     /// Receives one CopyData payload of a running `COPY FROM STDIN`.
     async fn copy_in_data(&mut self, data: &[u8]) -> Result<(), SqlError>;
 

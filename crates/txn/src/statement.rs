@@ -92,10 +92,15 @@ impl Transaction {
     /// again; `Err` (40001 when retryable) if the refresh fails.
     pub async fn end_statement(&mut self) -> Result<StatementEnd, TxnError> {
         self.check_open()?;
+        if self.statement.is_none() {
+            return Ok(StatementEnd::Done);
+        }
+        // Inside the statement, so that its undo (and a refresh) covers the
+        // written-back keys and their reads as well.
+        self.write_back_restored().await?;
         let Some(mark) = self.statement.take() else {
             return Ok(StatementEnd::Done);
         };
-        self.write_back_restored().await?;
         if self.unlocked.is_empty() {
             return Ok(StatementEnd::Done);
         }
@@ -164,7 +169,10 @@ impl Transaction {
         // (around our own locks); they join the read set like any read.
         let values = self.get_batch(&keys).await?;
         for (key, value) in keys.into_iter().zip(values) {
-            self.writes.insert(key.clone(), value);
+            let previous = self.writes.insert(key.clone(), value);
+            if let Some(mark) = &mut self.statement {
+                mark.record(&key, previous);
+            }
             self.unlocked.insert(key);
         }
         Ok(())

@@ -936,7 +936,15 @@ impl Transaction {
             return Err(crashed());
         }
 
-        let commit_ts = kv.timestamp().await?;
+        let commit_ts = match kv.timestamp().await {
+            Ok(ts) => ts,
+            Err(e) => {
+                if let Err(rb) = rollback_keys(&kv, all_keys, self.start_ts).await {
+                    tracing::debug!("rollback after no commit timestamp: {rb}");
+                }
+                return Err(e.into());
+            }
+        };
         if let Err(e) = self.validate(commit_ts).await {
             if let Err(rb) = rollback_keys(&kv, all_keys, self.start_ts).await {
                 tracing::debug!("rollback after failed validation: {rb}");

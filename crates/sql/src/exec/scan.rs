@@ -8,7 +8,8 @@
 //! of at most one chunk, and rows are still returned in key order. Full and
 //! range scans send their filter with each request, so the ranges drop
 //! rows that do not match (see [`super::pushdown`]); the filter runs again
-//! on each chunk as it arrives.
+//! here, row by row as the consumer pulls (a row past a LIMIT is never
+//! evaluated, as in PostgreSQL).
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -44,7 +45,8 @@ struct Piece {
     /// Where the next chunk starts.
     cursor: Vec<u8>,
     end: Vec<u8>,
-    /// Rows fetched (and filtered) but not returned yet.
+    /// Rows fetched but not returned yet (filtered on this node as they are
+    /// pulled).
     rows: VecDeque<Row>,
     done: bool,
 }
@@ -189,7 +191,6 @@ impl ScanOp {
                 for v in found.into_iter().flatten() {
                     rows.push(decode_table_row(&self.table, &v)?);
                 }
-                let rows = self.filter_rows(rows, cx).await?;
                 self.buffer.extend(rows);
                 self.state = State::Done;
             }
@@ -254,34 +255,33 @@ impl ScanOp {
         })
     }
 
-    /// The rows of `rows` that pass the scan's filter.
-    async fn filter_rows(
-        &mut self,
-        rows: Vec<Row>,
-        cx: &mut ExecCtx<'_>,
-    ) -> Result<Vec<Row>, SqlError> {
+    /// Whether `row` passes the scan's filter. Evaluated row by row as the
+    /// consumer pulls, as PostgreSQL does: a row past a LIMIT is never
+    /// evaluated, so it cannot raise an error.
+    async fn passes(&mut self, row: &Row, cx: &mut ExecCtx<'_>) -> Result<bool, SqlError> {
         let Some(f) = &self.filter else {
-            return Ok(rows);
+            return Ok(true);
         };
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let slot_values = if self.slots.is_empty() {
-                Vec::new()
-            } else {
-                self.slots.compute(&row, cx).await?
-            };
-            let env = cx.env(&slot_values);
-            if passes(&f.eval(&row, &env)?)? {
-                out.push(row);
-            }
-        }
-        Ok(out)
+        let slot_values = if self.slots.is_empty() {
+            Vec::new()
+        } else {
+            self.slots.compute(row, cx).await?
+        };
+        let env = cx.env(&slot_values);
+        passes(&f.eval(row, &env)?)
     }
 
-    /// Moves the front piece's rows to the output buffer, or fetches the
-    /// next chunk of the front piece (and of up to `PARALLEL_RANGES - 1`
-    /// pieces after it whose buffers are empty) when it has none.
+    /// Moves the front piece's rows to the output buffer, or
+    /// fetches the next chunk of the front piece (and of up to
+    /// `PARALLEL_RANGES - 1` pieces after it whose buffers are empty) when
+    /// it has none.
     async fn fetch_round(&mut self, cx: &mut ExecCtx<'_>) -> Result<(), SqlError> {
+        // Rows are filtered on this node as the consumer pulls them (see
+        // `passes`), so rows fetched ahead are only decoded here.
+        if let Some(rows) = self.take_front_rows() {
+            self.buffer.extend(rows);
+            return Ok(());
+        }
         let State::Pieces {
             pieces,
             secondary,
@@ -291,16 +291,6 @@ impl ScanOp {
         else {
             return Ok(());
         };
-        while let Some(front) = pieces.front_mut() {
-            if !front.rows.is_empty() {
-                self.buffer.extend(front.rows.drain(..));
-                return Ok(());
-            }
-            if !front.done {
-                break;
-            }
-            pieces.pop_front();
-        }
         if pieces.is_empty() {
             self.state = State::Done;
             return Ok(());
@@ -325,7 +315,7 @@ impl ScanOp {
         let mut fetched = Vec::with_capacity(chunks.len());
         for (&i, chunk) in targets.iter().zip(chunks) {
             let rows = self.decode_chunk(&chunk.rows, secondary, cx).await?;
-            fetched.push((i, self.filter_rows(rows, cx).await?, chunk.next));
+            fetched.push((i, rows, chunk.next));
         }
         if let State::Pieces { pieces, .. } = &mut self.state {
             for (i, rows, next) in fetched {
@@ -338,6 +328,24 @@ impl ScanOp {
             }
         }
         Ok(())
+    }
+
+    /// The fetched rows of the first piece that is not finished (dropping
+    /// finished pieces before it), if it has any waiting.
+    fn take_front_rows(&mut self) -> Option<Vec<Row>> {
+        let State::Pieces { pieces, .. } = &mut self.state else {
+            return None;
+        };
+        while let Some(front) = pieces.front_mut() {
+            if !front.rows.is_empty() {
+                return Some(front.rows.drain(..).collect());
+            }
+            if !front.done {
+                return None;
+            }
+            pieces.pop_front();
+        }
+        None
     }
 
     /// The table rows of a fetched chunk: decoded from the primary index,
@@ -374,8 +382,10 @@ impl Operator for ScanOp {
             self.start(cx).await?;
         }
         loop {
-            if let Some(r) = self.buffer.pop_front() {
-                return Ok(Some(r));
+            while let Some(r) = self.buffer.pop_front() {
+                if self.passes(&r, cx).await? {
+                    return Ok(Some(r));
+                }
             }
             if matches!(self.state, State::Done) {
                 return Ok(None);

@@ -129,7 +129,20 @@ impl Session {
         Ok((rows, false))
     }
 
-    /// Ends a streaming SELECT the frontend abandoned (it never should;
+    /// Drops a streaming SELECT the frontend could not deliver (it told the
+    /// client `error`): an explicit block fails, as after any error.
+    pub(super) async fn abandon_cursor(&mut self, error: &SqlError) {
+        if let Some(cursor) = self.cursor.take() {
+            match cursor.txn {
+                Some(txn) => txn.rollback().await,
+                None => {
+                    self.fail_block(error.clone()).await;
+                }
+            }
+        }
+    }
+
+    /// Ends a streaming SELECT the frontend left undrained (it never should;
     /// this keeps the session consistent if it does).
     pub(super) async fn close_cursor(&mut self) {
         if let Some(cursor) = self.cursor.take() {

@@ -282,6 +282,7 @@ impl Session {
     ) -> Result<StatementOutput, SqlError> {
         self.cancel.reset();
         self.close_cursor().await;
+        self.open_query = None;
         match stmt {
             Statement::StartTransaction { modes, begin, .. } => {
                 let tag = if *begin { "BEGIN" } else { "START TRANSACTION" };
@@ -350,10 +351,12 @@ impl Session {
                 let result = self
                     .run_locking_statement(stmt, params, param_types, &mut txn, &mut ddl)
                     .await;
+                let open_query = self.open_query.take();
                 match result {
                     Ok(out) => {
                         self.state = TxnState::Block { txn, ddl };
-                        if let Some(query) = self.open_query.take() {
+                        if let (StatementOutput::Streaming { .. }, Some(query)) = (&out, open_query)
+                        {
                             self.cursor = Some(cursor::Cursor { query, txn: None });
                         }
                         Ok(out)
@@ -373,17 +376,19 @@ impl Session {
                     let result = self
                         .run_in_txn(stmt, params, param_types, &mut txn, &mut ddl)
                         .await;
-                    let result = match result {
+                    let open_query = self.open_query.take();
+                    let result = match (result, open_query) {
                         // A streaming SELECT keeps its transaction to the last row.
-                        Ok(out) if self.open_query.is_some() => {
-                            if let Some(query) = self.open_query.take() {
-                                self.cursor = Some(cursor::Cursor {
-                                    query,
-                                    txn: Some(Box::new(txn)),
-                                });
-                            }
+                        (Ok(out @ StatementOutput::Streaming { .. }), Some(query)) => {
+                            self.cursor = Some(cursor::Cursor {
+                                query,
+                                txn: Some(Box::new(txn)),
+                            });
                             return Ok(out);
                         }
+                        (result, _) => result,
+                    };
+                    let result = match result {
                         Ok(out) => txn.commit().await.map_err(txn_error).map(|_| out),
                         Err(e) => {
                             txn.rollback().await;
@@ -1033,6 +1038,10 @@ impl SqlSession for Session {
 
     async fn fetch(&mut self, max: usize) -> Result<(Vec<Row>, Option<String>), SqlError> {
         self.fetch_rows(max).await
+    }
+
+    async fn abandon_stream(&mut self, error: &SqlError) {
+        self.abandon_cursor(error).await
     }
 
     async fn copy_in_data(&mut self, data: &[u8]) -> Result<(), SqlError> {
