@@ -76,6 +76,52 @@ fn column_names(table: &TableDesc, ids: &[u32]) -> Vec<String> {
         .collect()
 }
 
+/// A new index of `table` over `columns`: takes the table's next index id
+/// and a fresh catalog oid (the caller adds it to the table, after any
+/// backfill).
+async fn new_index(
+    table: &mut TableDesc,
+    name: String,
+    columns: Vec<u32>,
+    descending: Vec<bool>,
+    unique: bool,
+    cx: &mut ExecCtx<'_>,
+) -> Result<IndexDesc, SqlError> {
+    let oid = store::allocate_id(cx.txn).await?;
+    let id = table.next_index_id;
+    table.next_index_id += 1;
+    Ok(IndexDesc {
+        id,
+        oid,
+        name,
+        columns,
+        descending,
+        unique,
+        constraint: false,
+    })
+}
+
+/// The index of a UNIQUE constraint over `columns`, named `name` or, as
+/// PostgreSQL does, `<table>_<columns>_key`.
+async fn unique_constraint_index(
+    table: &mut TableDesc,
+    name: Option<String>,
+    columns: Vec<u32>,
+    cx: &mut ExecCtx<'_>,
+) -> Result<IndexDesc, SqlError> {
+    let name = name.unwrap_or_else(|| {
+        format!(
+            "{}_{}_key",
+            table.name,
+            column_names(table, &columns).join("_")
+        )
+    });
+    let n = columns.len();
+    let mut idx = new_index(table, name, columns, vec![false; n], true, cx).await?;
+    idx.constraint = true;
+    Ok(idx)
+}
+
 /// Validates a DEFAULT or CHECK expression by binding it, and returns its
 /// SQL text.
 fn validated_expr(
@@ -262,20 +308,8 @@ pub async fn create_table(
         None => add_hidden_key(&mut table),
     }
     for (uname, ids) in uniques {
-        let iname =
-            uname.unwrap_or_else(|| format!("{name}_{}_key", column_names(&table, &ids).join("_")));
-        let oid = store::allocate_id(cx.txn).await?;
-        let n = ids.len();
-        table.indexes.push(IndexDesc {
-            id: table.next_index_id,
-            oid,
-            name: iname,
-            columns: ids,
-            descending: vec![false; n],
-            unique: true,
-            constraint: true,
-        });
-        table.next_index_id += 1;
+        let idx = unique_constraint_index(&mut table, uname, ids, cx).await?;
+        table.indexes.push(idx);
     }
     let scope = table_scope(&table);
     for (cname, e, col) in checks {
@@ -458,18 +492,8 @@ pub async fn create_index(
         }
         return Err(relation_exists(&name));
     }
-    let oid = store::allocate_id(cx.txn).await?;
     let mut t = (*table).clone();
-    let idx = IndexDesc {
-        id: t.next_index_id,
-        oid,
-        name: name.clone(),
-        columns: ids,
-        descending: desc,
-        unique: ci.unique,
-        constraint: false,
-    };
-    t.next_index_id += 1;
+    let idx = new_index(&mut t, name.clone(), ids, desc, ci.unique, cx).await?;
     backfill(&t, &idx, cx).await?;
     t.indexes.push(idx);
     store::write(cx.txn, &Descriptor::Table(t)).await?;
@@ -657,21 +681,8 @@ pub async fn alter_table(
                 TableConstraint::PrimaryKey(p) => add_primary_key(&mut t, &p.columns, cx).await?,
                 TableConstraint::Unique(u) => {
                     let (ids, _) = index_columns(&t, &u.columns)?;
-                    let iname = u.name.as_ref().map(ident_name).unwrap_or_else(|| {
-                        format!("{name}_{}_key", column_names(&t, &ids).join("_"))
-                    });
-                    let oid = store::allocate_id(cx.txn).await?;
-                    let n = ids.len();
-                    let idx = IndexDesc {
-                        id: t.next_index_id,
-                        oid,
-                        name: iname,
-                        columns: ids,
-                        descending: vec![false; n],
-                        unique: true,
-                        constraint: true,
-                    };
-                    t.next_index_id += 1;
+                    let iname = u.name.as_ref().map(ident_name);
+                    let idx = unique_constraint_index(&mut t, iname, ids, cx).await?;
                     backfill(&t, &idx, cx).await?;
                     t.indexes.push(idx);
                 }
@@ -784,17 +795,7 @@ async fn add_column(
         t.checks.push(CheckDesc { name, expr: text });
     }
     if unique {
-        let oid = store::allocate_id(cx.txn).await?;
-        let idx = IndexDesc {
-            id: t.next_index_id,
-            oid,
-            name: format!("{}_{cname}_key", t.name),
-            columns: vec![col_id],
-            descending: vec![false],
-            unique: true,
-            constraint: true,
-        };
-        t.next_index_id += 1;
+        let idx = unique_constraint_index(t, None, vec![col_id], cx).await?;
         backfill(t, &idx, cx).await?;
         t.indexes.push(idx);
     }

@@ -27,7 +27,7 @@ pub fn txn_error(e: TxnError) -> SqlError {
 }
 
 /// A KV-layer error outside a transaction's control.
-pub fn kv_error(e: KvError) -> SqlError {
+fn kv_error(e: KvError) -> SqlError {
     match e {
         KvError::Txn(conflict) => SqlError::new(
             SqlState::SERIALIZATION_FAILURE,

@@ -77,9 +77,11 @@ impl TxnClient {
         })
     }
 
-    /// The KV client underneath.
-    pub fn kv(&self) -> &Arc<KvClient> {
-        &self.kv
+    /// Every range of the cluster as the meta range records it, in key
+    /// order (for `SHOW RANGES`: the SQL layer sees ranges only through
+    /// this layer).
+    pub async fn ranges(&self) -> Result<Vec<rangedb_common::RangeDescriptor>, TxnError> {
+        Ok(self.kv.all_descriptors().await?)
     }
 
     /// The protocol's tunables.

@@ -201,12 +201,10 @@ async fn heartbeat_loop(
     let period = (ttl / 3).max(Duration::from_millis(10));
     loop {
         tokio::time::sleep(period).await;
-        let now = rangedb_common::Timestamp::from_wall_clock().physical_ms();
-        let ttl_ms = now.saturating_sub(start_ts.physical_ms()) + ttl.as_millis() as u64;
         let cmd = TxnCommand::Heartbeat {
             primary: primary.clone(),
             start_ts,
-            ttl_ms,
+            ttl_ms: crate::transaction::lock_ttl_ms(start_ts, ttl),
         };
         match kv.route(&primary, |_| RangeRequest::Txn(cmd.clone())).await {
             Ok(_) => {}

@@ -173,13 +173,9 @@ impl Transaction {
         Ok(())
     }
 
-    /// Reads are remembered at every level: SERIALIZABLE validates them at
-    /// commit, and both levels refresh them when a statement's write
+    /// Whether commit validates the read set. Reads are remembered at every
+    /// level all the same: both levels refresh them when a statement's write
     /// conflict moves the read timestamp forward.
-    fn tracks_reads(&self) -> bool {
-        true
-    }
-
     fn validates_reads(&self) -> bool {
         self.isolation == Isolation::Serializable
     }
@@ -222,9 +218,7 @@ impl Transaction {
                 ))))
             }
         };
-        if self.tracks_reads() {
-            self.reads.keys.push(key.to_vec());
-        }
+        self.reads.keys.push(key.to_vec());
         Ok(value)
     }
 
@@ -273,10 +267,8 @@ impl Transaction {
                 }
             }
         }
-        if self.tracks_reads() {
-            for &i in &pending {
-                self.reads.keys.push(keys[i].clone());
-            }
+        for &i in &pending {
+            self.reads.keys.push(keys[i].clone());
         }
         Ok(out)
     }
@@ -305,18 +297,8 @@ impl Transaction {
                 break;
             }
             let want = SCAN_CHUNK.min((limit - out.len()).max(1) as u32);
-            let (rows, range_end) = self.fetch_chunk(&cursor, end, want).await?;
-            let full = rows.len() as u32 == want;
             // The chunk covers [cursor, chunk_end).
-            let chunk_end: Option<Vec<u8>> = if full {
-                rows.last().map(|(k, _)| next_key(k))
-            } else {
-                match (range_end, end) {
-                    (Some(r), Some(e)) => Some(r.min(e.to_vec())),
-                    (Some(r), None) => Some(r),
-                    (None, e) => e.map(|e| e.to_vec()),
-                }
-            };
+            let (rows, chunk_end) = self.fetch_examined(&cursor, end, want, None).await?;
             self.merge_own_writes(&mut out, rows, &cursor, chunk_end.as_deref());
             match chunk_end {
                 Some(c) => cursor = c,
@@ -333,33 +315,8 @@ impl Transaction {
             Some((k, _)) if out.len() >= limit => Some(next_key(k)),
             _ => covered_end,
         };
-        if self.tracks_reads() {
-            self.reads.spans.push((start.to_vec(), covered_end));
-        }
+        self.reads.spans.push((start.to_vec(), covered_end));
         Ok(out)
-    }
-
-    /// One chunk of a transactional scan from the range holding `cursor`.
-    async fn fetch_chunk(
-        &self,
-        cursor: &[u8],
-        end: Option<&[u8]>,
-        want: u32,
-    ) -> Result<(Vec<(Vec<u8>, Vec<u8>)>, Option<Vec<u8>>), TxnError> {
-        let req = RangeRequest::TxnScan {
-            start: cursor.to_vec(),
-            end: end.map(|e| e.to_vec()),
-            ts: self.read_ts,
-            owner: self.start_ts,
-            limit: want,
-            filter: None,
-        };
-        match self.read_resolving_locks(cursor, req).await? {
-            RangeResponse::Rows { rows, range_end } => Ok((rows, range_end)),
-            other => Err(TxnError::Kv(KvError::Internal(format!(
-                "unexpected answer to a scan: {other:?}"
-            )))),
-        }
     }
 
     /// The span `[start, end)` cut where ranges begin (as this node's range
@@ -396,11 +353,13 @@ impl Transaction {
         let this = &*self;
         let fetches = requests
             .iter()
-            .map(|(cursor, end)| this.fetch_examined(cursor, end, limit, filter));
+            .map(|(cursor, end)| this.fetch_examined(cursor, Some(end), limit, filter));
         let fetched = futures::future::join_all(fetches).await;
         let mut out = Vec::with_capacity(requests.len());
         for ((cursor, end), r) in requests.iter().zip(fetched) {
             let (rows, examined_end) = r?;
+            // The span is bounded, so what was examined is too.
+            let examined_end = examined_end.unwrap_or_else(|| end.clone());
             let mut merged = Vec::with_capacity(rows.len());
             self.merge_own_writes(&mut merged, rows, cursor, Some(&examined_end));
             self.reads
@@ -414,31 +373,34 @@ impl Transaction {
         Ok(out)
     }
 
-    /// One request of [`Self::scan_chunks`]: the rows returned and the end
-    /// (exclusive) of the keys the range examined.
+    /// One chunk request to the range holding `cursor`, for `[cursor, end)`:
+    /// the rows returned and the end (exclusive; `None` = unbounded) of the
+    /// keys the range examined, which is where the next chunk starts.
     async fn fetch_examined(
         &self,
         cursor: &[u8],
-        end: &[u8],
+        end: Option<&[u8]>,
         limit: u32,
         filter: Option<&[u8]>,
-    ) -> Result<(Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>), TxnError> {
+    ) -> Result<(Vec<(Vec<u8>, Vec<u8>)>, Option<Vec<u8>>), TxnError> {
         let req = RangeRequest::TxnScan {
             start: cursor.to_vec(),
-            end: Some(end.to_vec()),
+            end: end.map(|e| e.to_vec()),
             ts: self.read_ts,
             owner: self.start_ts,
             limit,
             filter: filter.map(|f| f.to_vec()),
         };
-        let up_to = |range_end: Option<Vec<u8>>| match range_end {
-            Some(r) if r.as_slice() < end => r,
-            _ => end.to_vec(),
+        // Everything up to the range's end or the span's, whichever is first.
+        let up_to = |range_end: Option<Vec<u8>>| match (range_end, end) {
+            (Some(r), Some(e)) if r.as_slice() >= e => Some(e.to_vec()),
+            (Some(r), _) => Some(r),
+            (None, e) => e.map(|e| e.to_vec()),
         };
         match self.read_resolving_locks(cursor, req).await? {
             RangeResponse::Rows { rows, range_end } => {
                 let examined_end = match rows.last() {
-                    Some((k, _)) if rows.len() as u32 >= limit => next_key(k),
+                    Some((k, _)) if rows.len() as u32 >= limit => Some(next_key(k)),
                     _ => up_to(range_end),
                 };
                 Ok((rows, examined_end))
@@ -447,7 +409,7 @@ impl Transaction {
                 rows,
                 resume,
                 range_end,
-            } => Ok((rows, resume.unwrap_or_else(|| up_to(range_end)))),
+            } => Ok((rows, resume.or_else(|| up_to(range_end)))),
             other => Err(TxnError::Kv(KvError::Internal(format!(
                 "unexpected answer to a scan: {other:?}"
             )))),
@@ -571,23 +533,26 @@ impl Transaction {
             return Ok(self.start_ts);
         }
         let started = Instant::now();
-        let holds_locks = !self.locked.is_empty();
-        let result = if holds_locks || self.read_ts != self.start_ts {
-            self.commit_two_phase(crash).await
-        } else {
-            let mutations = self.buffered_mutations(self.writes.keys());
-            let one_phase = match self.single_range(&mutations).await {
-                Ok(Some(desc)) if crash.is_none() && mutations.len() <= WRITE_BATCH => {
-                    self.commit_one_phase(&desc, &mutations).await
-                }
-                Ok(_) => Ok(None),
-                Err(e) => Err(e),
-            };
-            match one_phase {
-                Ok(Some(ts)) => Ok(ts),
-                Ok(None) => self.commit_two_phase(crash).await,
+        let mutations = self.buffered_mutations(self.writes.keys());
+        // The fast path needs a small transaction that holds no locks and
+        // still reads at its start timestamp.
+        let may_one_phase = self.locked.is_empty()
+            && self.read_ts == self.start_ts
+            && crash.is_none()
+            && mutations.len() <= WRITE_BATCH;
+        let one_phase = if may_one_phase {
+            match self.single_range(&mutations).await {
+                Ok(Some(desc)) => self.commit_one_phase(&desc, &mutations).await,
+                Ok(None) => Ok(None),
                 Err(e) => Err(e),
             }
+        } else {
+            Ok(None)
+        };
+        let result = match one_phase {
+            Ok(Some(ts)) => Ok(ts),
+            Ok(None) => self.commit_two_phase(mutations, crash).await,
+            Err(e) => Err(e),
         };
         metrics::histogram!("rangedb_txn_commit_seconds").record(started.elapsed().as_secs_f64());
         match &result {
@@ -820,11 +785,7 @@ impl Transaction {
     }
 
     fn ttl_ms(&self) -> u64 {
-        // The TTL counts from the start timestamp's physical time; extend it
-        // by however long the transaction has run so a lock is never born expired.
-        let now = Timestamp::from_wall_clock().physical_ms();
-        let ran = now.saturating_sub(self.start_ts.physical_ms());
-        ran + self.client.config.lock_ttl.as_millis() as u64
+        lock_ttl_ms(self.start_ts, self.client.config.lock_ttl)
     }
 
     /// Prewrites `mutations` (all ranges in parallel), waiting out or
@@ -889,10 +850,13 @@ impl Transaction {
     /// readers wait for them from here on), takes the commit timestamp,
     /// validates, and commits the primary (the commit point), then the
     /// secondaries in the background.
-    async fn commit_two_phase(&mut self, crash: Option<CrashPoint>) -> Result<Timestamp, TxnError> {
+    async fn commit_two_phase(
+        &mut self,
+        mutations: Vec<Mutation>,
+        crash: Option<CrashPoint>,
+    ) -> Result<Timestamp, TxnError> {
         let kv = self.client.kv.clone();
         self.unlocked.clear();
-        let mutations = self.buffered_mutations(self.writes.keys());
         let primary = match (&self.primary, mutations.first()) {
             (Some(p), _) => p.clone(),
             (None, Some(m)) => m.key().to_vec(),
@@ -1028,6 +992,15 @@ impl Transaction {
             _ => Err(TxnError::CommitUnknown(cause.to_string())),
         }
     }
+}
+
+/// The TTL to give a lock of the transaction `start_ts` now: it counts from
+/// the start timestamp's physical time, so it is however long the
+/// transaction has run plus `lock_ttl`, and a lock is never born expired.
+pub(crate) fn lock_ttl_ms(start_ts: Timestamp, lock_ttl: Duration) -> u64 {
+    let now = Timestamp::from_wall_clock().physical_ms();
+    let ran = now.saturating_sub(start_ts.physical_ms());
+    ran + lock_ttl.as_millis() as u64
 }
 
 /// Removes the locks of the transaction `start_ts` from `keys`

@@ -61,19 +61,6 @@ pub fn pushable(expr: &Expr) -> bool {
     ok
 }
 
-/// Column positions `exprs` read from their input row.
-pub fn columns_used<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> BTreeSet<usize> {
-    let mut used = BTreeSet::new();
-    for e in exprs {
-        e.walk(&mut |x| {
-            if let Expr::Column { index, .. } = x {
-                used.insert(*index);
-            }
-        });
-    }
-    used
-}
-
 /// The program for a scan of `table`'s rows: `filter` if a range can
 /// evaluate it, and the projection onto `columns` (positions in the table's
 /// columns; the filter's own columns are kept too, since the scan evaluates
@@ -87,7 +74,7 @@ pub fn encode(
 ) -> Option<Vec<u8>> {
     let columns = columns.map(|c| {
         let mut c = c.clone();
-        c.extend(columns_used(filter));
+        c.extend(filter.iter().flat_map(|f| f.columns_used()));
         c.iter()
             .filter_map(|&i| table.columns.get(i).map(|col| col.id))
             .collect::<BTreeSet<u32>>()

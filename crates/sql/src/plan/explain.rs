@@ -296,7 +296,7 @@ fn render_scan(
     subplans(slots, depth, out);
     if let Some(mut columns) = columns {
         // The filter's columns travel too: the scan evaluates it again.
-        columns.extend(crate::exec::pushdown::columns_used(filter));
+        columns.extend(filter.iter().flat_map(|f| f.columns_used()));
         let names: Vec<&str> = columns
             .iter()
             .filter_map(|&i| table.columns.get(i).map(|c| c.name.as_str()))

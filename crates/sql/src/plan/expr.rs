@@ -12,6 +12,69 @@ use rangedb_sqltypes::func::{self, FunctionSignature};
 use rangedb_sqltypes::ops::{self, BinaryOp, BinaryOpSignature, UnaryOp};
 use rangedb_sqltypes::{DataType, EvalContext, Row, SqlError, SqlState, Value};
 
+/// Generates a pre-order walk of an expression tree. `walk` and `walk_mut`
+/// differ only in the kind of reference (`$m` is empty or `mut`, `$iter` is
+/// `iter` or `iter_mut`), so one list of variants serves both.
+macro_rules! expr_walk {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident($($m:tt)?), $iter:ident) => {
+        $(#[$doc])*
+        $vis fn $name(&$($m)? self, f: &mut dyn FnMut(&$($m)? Expr)) {
+            f(self);
+            match self {
+                Expr::Const(_)
+                | Expr::Column { .. }
+                | Expr::Outer { .. }
+                | Expr::Param(_)
+                | Expr::Slot(_) => {}
+                Expr::Cast { expr, .. }
+                | Expr::Not(expr)
+                | Expr::IsNull { expr, .. }
+                | Expr::IsBool { expr, .. }
+                | Expr::InSlot { expr, .. }
+                | Expr::Quantified { expr, .. } => expr.$name(f),
+                Expr::Unary { operand, .. } => operand.$name(f),
+                Expr::Binary { left, right, .. } | Expr::IsDistinct { left, right, .. } => {
+                    left.$name(f);
+                    right.$name(f);
+                }
+                Expr::And(a, b) | Expr::Or(a, b) | Expr::NullIf(a, b) => {
+                    a.$name(f);
+                    b.$name(f);
+                }
+                Expr::Like { expr, pattern, .. } => {
+                    expr.$name(f);
+                    pattern.$name(f);
+                }
+                Expr::InList { expr, list, .. } => {
+                    expr.$name(f);
+                    list.$iter().for_each(|e| e.$name(f));
+                }
+                Expr::Case {
+                    operand,
+                    whens,
+                    otherwise,
+                } => {
+                    if let Some(o) = operand {
+                        o.$name(f);
+                    }
+                    for (w, t) in whens.$iter() {
+                        w.$name(f);
+                        t.$name(f);
+                    }
+                    if let Some(o) = otherwise {
+                        o.$name(f);
+                    }
+                }
+                Expr::Coalesce(items)
+                | Expr::Greatest(items)
+                | Expr::Least(items)
+                | Expr::Function { args: items, .. }
+                | Expr::Catalog { args: items, .. } => items.$iter().for_each(|e| e.$name(f)),
+            }
+        }
+    };
+}
+
 /// A bound expression. Serializable so that a scan's filter can run in
 /// the ranges (see [`crate::exec::pushdown`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -442,61 +505,15 @@ impl Expr {
         independent
     }
 
-    /// Calls `f` on this expression and every sub-expression.
-    pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
-        f(self);
-        match self {
-            Expr::Const(_)
-            | Expr::Column { .. }
-            | Expr::Outer { .. }
-            | Expr::Param(_)
-            | Expr::Slot(_) => {}
-            Expr::Cast { expr, .. }
-            | Expr::Not(expr)
-            | Expr::IsNull { expr, .. }
-            | Expr::IsBool { expr, .. } => expr.walk(f),
-            Expr::Unary { operand, .. } => operand.walk(f),
-            Expr::Binary { left, right, .. } | Expr::IsDistinct { left, right, .. } => {
-                left.walk(f);
-                right.walk(f);
-            }
-            Expr::And(a, b) | Expr::Or(a, b) | Expr::NullIf(a, b) => {
-                a.walk(f);
-                b.walk(f);
-            }
-            Expr::Like { expr, pattern, .. } => {
-                expr.walk(f);
-                pattern.walk(f);
-            }
-            Expr::InList { expr, list, .. } => {
-                expr.walk(f);
-                list.iter().for_each(|e| e.walk(f));
-            }
-            Expr::InSlot { expr, .. } | Expr::Quantified { expr, .. } => expr.walk(f),
-            Expr::Case {
-                operand,
-                whens,
-                otherwise,
-            } => {
-                if let Some(o) = operand {
-                    o.walk(f);
-                }
-                for (w, t) in whens {
-                    w.walk(f);
-                    t.walk(f);
-                }
-                if let Some(o) = otherwise {
-                    o.walk(f);
-                }
-            }
-            Expr::Coalesce(items) | Expr::Greatest(items) | Expr::Least(items) => {
-                items.iter().for_each(|e| e.walk(f))
-            }
-            Expr::Function { args, .. } | Expr::Catalog { args, .. } => {
-                args.iter().for_each(|e| e.walk(f))
-            }
-        }
-    }
+    expr_walk!(
+        /// Calls `f` on this expression and every sub-expression.
+        pub fn walk(), iter
+    );
+
+    expr_walk!(
+        /// [`Expr::walk`] with mutable access.
+        fn walk_mut(mut), iter_mut
+    );
 
     /// Rewrites column references through `map` (used when an expression
     /// moves onto a differently shaped row, e.g. the right side of a join).
@@ -506,61 +523,6 @@ impl Expr {
                 *index = map(*index);
             }
         });
-    }
-
-    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
-        f(self);
-        match self {
-            Expr::Const(_)
-            | Expr::Column { .. }
-            | Expr::Outer { .. }
-            | Expr::Param(_)
-            | Expr::Slot(_) => {}
-            Expr::Cast { expr, .. }
-            | Expr::Not(expr)
-            | Expr::IsNull { expr, .. }
-            | Expr::IsBool { expr, .. } => expr.walk_mut(f),
-            Expr::Unary { operand, .. } => operand.walk_mut(f),
-            Expr::Binary { left, right, .. } | Expr::IsDistinct { left, right, .. } => {
-                left.walk_mut(f);
-                right.walk_mut(f);
-            }
-            Expr::And(a, b) | Expr::Or(a, b) | Expr::NullIf(a, b) => {
-                a.walk_mut(f);
-                b.walk_mut(f);
-            }
-            Expr::Like { expr, pattern, .. } => {
-                expr.walk_mut(f);
-                pattern.walk_mut(f);
-            }
-            Expr::InList { expr, list, .. } => {
-                expr.walk_mut(f);
-                list.iter_mut().for_each(|e| e.walk_mut(f));
-            }
-            Expr::InSlot { expr, .. } | Expr::Quantified { expr, .. } => expr.walk_mut(f),
-            Expr::Case {
-                operand,
-                whens,
-                otherwise,
-            } => {
-                if let Some(o) = operand {
-                    o.walk_mut(f);
-                }
-                for (w, t) in whens {
-                    w.walk_mut(f);
-                    t.walk_mut(f);
-                }
-                if let Some(o) = otherwise {
-                    o.walk_mut(f);
-                }
-            }
-            Expr::Coalesce(items) | Expr::Greatest(items) | Expr::Least(items) => {
-                items.iter_mut().for_each(|e| e.walk_mut(f))
-            }
-            Expr::Function { args, .. } | Expr::Catalog { args, .. } => {
-                args.iter_mut().for_each(|e| e.walk_mut(f))
-            }
-        }
     }
 
     /// Column positions this expression reads.

@@ -142,6 +142,13 @@ pub enum SetOpKind {
     Except,
 }
 
+/// Column positions `exprs` read from their input row.
+fn columns_read<'a>(
+    exprs: impl IntoIterator<Item = &'a Expr>,
+) -> std::collections::BTreeSet<usize> {
+    exprs.into_iter().flat_map(|e| e.columns_used()).collect()
+}
+
 impl Plan {
     /// For a projection or aggregation directly over a primary-key scan
     /// (full or range, no subqueries), the positions of the scanned table's
@@ -152,7 +159,7 @@ impl Plan {
                 input,
                 exprs,
                 slots,
-            } if slots.is_empty() => (input, crate::exec::pushdown::columns_used(exprs)),
+            } if slots.is_empty() => (input, columns_read(exprs)),
             Plan::Aggregate {
                 input,
                 group_by,
@@ -164,7 +171,7 @@ impl Plan {
                         .chain(a.filter.iter())
                         .chain(a.order_by.iter().map(|k| &k.expr))
                 }));
-                (input, crate::exec::pushdown::columns_used(exprs))
+                (input, columns_read(exprs))
             }
             _ => return None,
         };

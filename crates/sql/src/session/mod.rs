@@ -179,6 +179,8 @@ pub struct Session {
     copy: Option<copy::CopyIn>,
     /// A SELECT whose result is being streamed.
     cursor: Option<cursor::Cursor>,
+    /// The catalog the transaction with this start timestamp read.
+    txn_catalog: Option<(rangedb_common::Timestamp, Arc<Catalog>)>,
     /// A SELECT `run_in_txn` left running, for its caller to make a cursor.
     open_query: Option<cursor::OpenQuery>,
     /// Whether the statement being run may stream its result (the only or
@@ -221,6 +223,7 @@ impl SqlService for Engine {
             sequences: SequenceState::default(),
             copy: None,
             cursor: None,
+            txn_catalog: None,
             open_query: None,
             stream_ok: false,
             transaction_start: chrono::Utc::now(),
@@ -431,7 +434,12 @@ impl Session {
             let out = self.run_in_txn(stmt, params, param_types, txn, ddl).await?;
             match txn.end_statement().await.map_err(txn_error)? {
                 StatementEnd::Done => return Ok(out),
-                StatementEnd::Restart if restarts < STATEMENT_RESTARTS => restarts += 1,
+                StatementEnd::Restart if restarts < STATEMENT_RESTARTS => {
+                    // The statement's reads are forgotten, a catalog read
+                    // among them too: read it again.
+                    self.txn_catalog = None;
+                    restarts += 1;
+                }
                 StatementEnd::Restart => {
                     return Err(SqlError::new(
                         SqlState::SERIALIZATION_FAILURE,
@@ -547,13 +555,7 @@ impl Session {
     }
 
     async fn show_ranges(&mut self) -> Result<StatementOutput, SqlError> {
-        let descs = self
-            .engine
-            .client
-            .kv()
-            .all_descriptors()
-            .await
-            .map_err(crate::error::kv_error)?;
+        let descs = self.engine.client.ranges().await.map_err(txn_error)?;
         let rows: Vec<Row> = descs
             .iter()
             .map(|d| {
@@ -589,8 +591,23 @@ impl Session {
         })
     }
 
-    async fn catalog(&self, txn: &mut Transaction, ddl: bool) -> Result<Arc<Catalog>, SqlError> {
-        self.engine.catalog.get(txn, ddl).await
+    /// The catalog as `txn` sees it. Read once per transaction and reused
+    /// by its later statements until it changes the schema itself: the
+    /// version key stays in the read set from the first read, so a
+    /// concurrent schema change still fails this transaction's commit.
+    async fn catalog(
+        &mut self,
+        txn: &mut Transaction,
+        ddl: bool,
+    ) -> Result<Arc<Catalog>, SqlError> {
+        if let Some((start_ts, catalog)) = &self.txn_catalog {
+            if *start_ts == txn.start_ts() {
+                return Ok(catalog.clone());
+            }
+        }
+        let catalog = self.engine.catalog.get(txn, ddl).await?;
+        self.txn_catalog = Some((txn.start_ts(), catalog.clone()));
+        Ok(catalog)
     }
 
     /// Runs a data or schema statement inside `txn`.
@@ -834,6 +851,7 @@ impl Session {
         };
         if is_ddl {
             *ddl = true;
+            self.txn_catalog = None;
         }
         Ok(out)
     }
