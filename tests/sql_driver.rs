@@ -713,6 +713,7 @@ async fn errors_carry_sqlstates_and_leave_the_connection_usable() {
     assert_eq!(n, 2, "only the valid inserts took effect");
 
     serialization_failure(&cluster).await;
+    deadlock_is_detected(&cluster).await;
 
     exec(&c, "DROP TABLE drv_err").await;
     cluster.assert_no_panics();
@@ -861,6 +862,68 @@ async fn blind_increments_wait_and_both_commit(a: &mut Client, b: &mut Client) {
         .expect("read after")
         .get(0);
     assert_eq!(after, before + 2, "both increments are there");
+}
+
+/// Two transactions on different nodes each lock a row, then each updates
+/// the other's row. The second to wait would close a cycle: it fails with
+/// 40P01 (deadlock detected) rather than the lock-wait timeout's 40001, its
+/// block is failed (25P02) until ROLLBACK, its locks are gone, so the first
+/// one's UPDATE goes through and commits.
+async fn deadlock_is_detected(cluster: &Cluster) {
+    let a = connect(&cluster.spec(1).sql).await;
+    let b = connect(&cluster.spec(3).sql).await;
+    exec(
+        &a,
+        "CREATE TABLE drv_dead (id int PRIMARY KEY, v int NOT NULL)",
+    )
+    .await;
+    exec(&a, "INSERT INTO drv_dead VALUES (1, 0), (2, 0)").await;
+    exec(&a, "BEGIN").await;
+    exec(&b, "BEGIN").await;
+    exec(&a, "UPDATE drv_dead SET v = 10 WHERE id = 1").await;
+    exec(&b, "UPDATE drv_dead SET v = 20 WHERE id = 2").await;
+    let a_task = async {
+        // Waits for b's lock on row 2 until b gives way.
+        timed(
+            "a updates row 2",
+            a.batch_execute("UPDATE drv_dead SET v = 11 WHERE id = 2"),
+        )
+        .await
+    };
+    let b_task = async {
+        // Let a's UPDATE reach its wait first.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        timed(
+            "b updates row 1",
+            b.batch_execute("UPDATE drv_dead SET v = 21 WHERE id = 1"),
+        )
+        .await
+    };
+    let (ra, rb) = tokio::join!(a_task, b_task);
+    ra.expect("a's UPDATE goes on once b is the deadlock's victim");
+    let err = rb.expect_err("b closes the cycle");
+    assert_eq!(
+        sqlstate(&err).map(SqlState::code),
+        Some(SqlState::T_R_DEADLOCK_DETECTED.code()),
+        "b fails with deadlock_detected: {err:?}"
+    );
+    assert_sqlstate(
+        "a statement in b's failed block",
+        b.query_one("SELECT 1", &[]).await,
+        &SqlState::IN_FAILED_SQL_TRANSACTION,
+    );
+    exec(&b, "ROLLBACK").await;
+    exec(&a, "COMMIT").await;
+    let rows = timed(
+        "final read",
+        b.query("SELECT id, v FROM drv_dead ORDER BY id", &[]),
+    )
+    .await
+    .expect("final read");
+    let values: Vec<(i32, i32)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(values, vec![(1, 10), (2, 11)], "a's writes and none of b's");
+    assert_usable(&b, "a deadlock").await;
+    exec(&a, "DROP TABLE drv_dead").await;
 }
 
 /// Rows of `drv_split` in the test below.

@@ -74,6 +74,15 @@ pub enum RangeRequest {
     /// A replicated step of the transaction protocol (not `CommitOnePhase`,
     /// whose commit timestamp only the leader may choose).
     Txn(TxnCommand),
+    /// Meta range only: the transaction that started at `waiter` is about
+    /// to wait for the lock of the one that started at `holder` (see
+    /// [`crate::deadlock`]). Answered `WaitVerdict`.
+    WaitFor {
+        waiter: Timestamp,
+        holder: Timestamp,
+    },
+    /// Meta range only: `waiter` no longer waits.
+    WaitEnded { waiter: Timestamp },
 }
 
 /// The answer to a [`RangeRequest`].
@@ -116,6 +125,13 @@ pub enum RangeResponse {
     /// Locks below the asked timestamp that could not be resolved (their
     /// owners are alive).
     LocksRemaining(u64),
+    /// The deadlock detector's answer to `WaitFor`: the cycle waiting
+    /// would close (waiter first), empty if the wait is safe.
+    WaitVerdict {
+        cycle: Vec<Timestamp>,
+    },
+    /// `WaitEnded` was recorded.
+    WaitEnded,
 }
 
 /// A key-addressed request: any node accepts it and routes it to the right

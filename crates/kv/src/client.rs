@@ -297,6 +297,40 @@ impl KvClient {
         }
     }
 
+    /// Tells the deadlock detector that `waiter` is about to wait for
+    /// `holder`'s lock. Returns the cycle that waiting would close (waiter
+    /// first), empty when the wait is safe. See [`crate::deadlock`].
+    pub async fn wait_for(
+        &self,
+        waiter: Timestamp,
+        holder: Timestamp,
+    ) -> Result<Vec<Timestamp>, KvError> {
+        match self
+            .route(&[], |_| RangeRequest::WaitFor { waiter, holder })
+            .await?
+            .1
+        {
+            RangeResponse::WaitVerdict { cycle } => Ok(cycle),
+            other => Err(KvError::Internal(format!(
+                "unexpected answer to WaitFor: {other:?}"
+            ))),
+        }
+    }
+
+    /// Tells the deadlock detector that `waiter` waits no more.
+    pub async fn wait_ended(&self, waiter: Timestamp) -> Result<(), KvError> {
+        match self
+            .route(&[], |_| RangeRequest::WaitEnded { waiter })
+            .await?
+            .1
+        {
+            RangeResponse::WaitEnded => Ok(()),
+            other => Err(KvError::Internal(format!(
+                "unexpected answer to WaitEnded: {other:?}"
+            ))),
+        }
+    }
+
     /// Reads `key` as of `ts`.
     pub async fn get(&self, key: &[u8], ts: Timestamp) -> Result<Option<Vec<u8>>, KvError> {
         match self

@@ -19,6 +19,7 @@
 pub mod api;
 pub mod bootstrap;
 pub mod client;
+pub mod deadlock;
 pub mod gc;
 pub mod latches;
 pub mod meta;

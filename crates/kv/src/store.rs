@@ -8,6 +8,7 @@
 
 use crate::api::{RangeRequest, RangeResponse};
 use crate::client::KvClient;
+use crate::deadlock::{DeadlockDetector, WaitVerdict};
 use crate::latches::{Footprint, Latches};
 use crate::meta::MetaPublisher;
 use crate::tso::TsoServer;
@@ -28,6 +29,8 @@ pub struct Store {
     client: Arc<KvClient>,
     meta: Arc<MetaPublisher>,
     latches: Arc<Latches>,
+    /// The wait-for graph, used while this node leads the meta range.
+    deadlocks: DeadlockDetector,
     /// Runs scan filter programs (the SQL layer's, registered by the node).
     row_filter: std::sync::OnceLock<Arc<dyn rangedb_common::RowFilter>>,
 }
@@ -118,6 +121,7 @@ impl Store {
             client,
             meta,
             latches: Arc::new(Latches::default()),
+            deadlocks: DeadlockDetector::default(),
             row_filter: std::sync::OnceLock::new(),
         }
     }
@@ -217,6 +221,28 @@ impl Store {
         }
     }
 
+    /// Refuses a request for the meta range's in-memory services unless
+    /// this replica leads it as far as it knows. No quorum round: the
+    /// deadlock detector's graph is soft state. A deposed leader that still
+    /// answers mostly misses deadlocks (they end by timeout); it could
+    /// report one from an edge whose end was sent to its successor, which
+    /// costs the victim a retry, never correctness.
+    fn lead_meta_range(&self, replica: &Replica) -> Result<(), KvError> {
+        if replica.range_id != META_RANGE_ID {
+            return Err(KvError::InvalidRequest(
+                "the deadlock detector is served by the meta range".into(),
+            ));
+        }
+        let leader = replica.leader();
+        if leader != Some(self.node_id()) {
+            return Err(KvError::NotLeader {
+                range_id: replica.range_id,
+                leader,
+            });
+        }
+        Ok(())
+    }
+
     /// Evaluates one range request on this node.
     pub async fn handle(
         &self,
@@ -276,6 +302,22 @@ impl Store {
                     .alloc(&replica, count, self.host.engine().as_ref())
                     .await?;
                 Ok(RangeResponse::Timestamps { first, count })
+            }
+            RangeRequest::WaitFor { waiter, holder } => {
+                self.lead_meta_range(&replica)?;
+                let cycle = match self.deadlocks.wait_for(waiter, holder) {
+                    WaitVerdict::Wait => Vec::new(),
+                    WaitVerdict::Deadlock(cycle) => {
+                        metrics::counter!("rangedb_txn_deadlocks_total").increment(1);
+                        cycle
+                    }
+                };
+                Ok(RangeResponse::WaitVerdict { cycle })
+            }
+            RangeRequest::WaitEnded { waiter } => {
+                self.lead_meta_range(&replica)?;
+                self.deadlocks.wait_ended(waiter);
+                Ok(RangeResponse::WaitEnded)
             }
             RangeRequest::AllocRangeId => {
                 match self.propose(&replica, Command::AllocRangeId).await? {

@@ -6,7 +6,8 @@ use rangedb_sqltypes::{SqlError, SqlState};
 use rangedb_txn::TxnError;
 
 /// A transaction-layer error as the client should see it: conflicts are
-/// 40001 so that clients retry, an unknown commit outcome is 40003.
+/// 40001 so that clients retry (40P01 for a deadlock), an unknown commit
+/// outcome is 40003.
 pub fn txn_error(e: TxnError) -> SqlError {
     match e {
         TxnError::Retryable(conflict) => SqlError::new(
@@ -14,6 +15,11 @@ pub fn txn_error(e: TxnError) -> SqlError {
             format!("could not serialize access due to concurrent update ({conflict})"),
         )
         .with_hint("The transaction might succeed if retried."),
+        TxnError::Deadlock { cycle } => {
+            SqlError::new(SqlState::DEADLOCK_DETECTED, "deadlock detected")
+                .with_detail(format!("{}.", rangedb_txn::describe_cycle(&cycle)))
+                .with_hint("The transaction might succeed if retried.")
+        }
         TxnError::CommitUnknown(msg) => SqlError::new(
             SqlState::STATEMENT_COMPLETION_UNKNOWN,
             format!("the outcome of the commit is unknown: {msg}"),

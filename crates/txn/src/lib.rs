@@ -23,7 +23,7 @@ pub mod statement;
 pub mod transaction;
 
 pub use client::{Isolation, TxnBody, TxnClient, TxnConfig};
-pub use error::TxnError;
+pub use error::{describe_cycle, TxnError};
 pub use resolver::Resolution;
 pub use statement::StatementEnd;
 pub use transaction::{CrashPoint, ScanChunk, Transaction};

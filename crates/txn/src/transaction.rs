@@ -61,6 +61,10 @@ pub const WRITE_BATCH: usize = 512;
 /// How many reads of one [`Transaction::get_batch`] are in flight at once.
 const GET_BATCH_CONCURRENCY: usize = 32;
 
+/// How long a waiter waits for the deadlock detector's answer before it
+/// waits without one.
+const DETECTOR_PATIENCE: Duration = Duration::from_secs(1);
+
 /// A running transaction. Dropping it without `commit` or `rollback` rolls
 /// back the locks its statements took (in the background) and unregisters
 /// its start timestamp.
@@ -805,13 +809,58 @@ impl Transaction {
         Ok(())
     }
 
-    /// One bounded batch of [`Self::prewrite`].
+    /// One bounded batch of [`Self::prewrite`]. Each wait for another
+    /// transaction's lock is reported to the deadlock detector first; when
+    /// the batch is done (or failed) the detector forgets the wait.
     async fn prewrite_batch(
         &self,
         mutations: &[Mutation],
         primary: &[u8],
         patience: Duration,
         pessimistic: bool,
+    ) -> Result<(), TxnError> {
+        let mut waited = false;
+        let result = self
+            .prewrite_batch_waiting(mutations, primary, patience, pessimistic, &mut waited)
+            .await;
+        if waited {
+            let ended = self.client.kv.wait_ended(self.start_ts);
+            match tokio::time::timeout(DETECTOR_PATIENCE, ended).await {
+                Ok(Ok(())) => {}
+                // The edge expires on its own (deadlock::EDGE_TTL).
+                Ok(Err(e)) => tracing::debug!("deadlock detector: {e}"),
+                Err(_) => tracing::debug!("deadlock detector did not answer"),
+            }
+        }
+        result
+    }
+
+    /// Asks the deadlock detector whether waiting for `lock` is safe.
+    /// `Err(Deadlock)` if it would close a cycle. When the detector cannot
+    /// be reached the wait goes on: a deadlock then ends by timeout.
+    async fn detect_deadlock(&self, lock: &LockInfo) -> Result<(), TxnError> {
+        let asked = self.client.kv.wait_for(self.start_ts, lock.start_ts);
+        match tokio::time::timeout(DETECTOR_PATIENCE, asked).await {
+            Ok(Ok(cycle)) if cycle.is_empty() => Ok(()),
+            Ok(Ok(cycle)) => Err(TxnError::Deadlock { cycle }),
+            Ok(Err(e)) => {
+                tracing::debug!("deadlock detector: {e}");
+                Ok(())
+            }
+            Err(_) => {
+                tracing::debug!("deadlock detector did not answer");
+                Ok(())
+            }
+        }
+    }
+
+    async fn prewrite_batch_waiting(
+        &self,
+        mutations: &[Mutation],
+        primary: &[u8],
+        patience: Duration,
+        pessimistic: bool,
+        waited: &mut bool,
     ) -> Result<(), TxnError> {
         let kv = &self.client.kv;
         let started = Instant::now();
@@ -838,6 +887,8 @@ impl Transaction {
             match r {
                 Ok(_) => return Ok(()),
                 Err(KvError::Txn(TxnConflict::Locked(lock))) => {
+                    *waited = true;
+                    self.detect_deadlock(&lock).await?;
                     self.wait_for_lock(&lock, started, patience, &mut backoff)
                         .await?;
                 }

@@ -400,7 +400,8 @@ impl Session {
                     };
                     match result {
                         Err(e)
-                            if e.code == SqlState::SERIALIZATION_FAILURE
+                            if (e.code == SqlState::SERIALIZATION_FAILURE
+                                || e.code == SqlState::DEADLOCK_DETECTED)
                                 && attempt < AUTOCOMMIT_RETRIES
                                 && self.copy.is_none() =>
                         {
