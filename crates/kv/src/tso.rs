@@ -7,7 +7,8 @@
 //! restarts. Each allocation confirms leadership (one heartbeat round) after
 //! picking its timestamps, so a deposed leader cannot hand out a timestamp
 //! after its successor started; clients batch concurrent requests so this
-//! round is shared.
+//! round is shared. Only the first allocation of a term also catches up
+//! with the log before picking.
 
 use rangedb_common::keys::TSO_KEY;
 use rangedb_common::timestamp::LOGICAL_BITS;
@@ -46,11 +47,15 @@ impl TsoServer {
                 "timestamp count {count} out of range 1..=65536"
             )));
         }
-        // Confirms leadership and that everything committed has been applied.
-        crate::store::ensure_leader(meta).await?;
-        let term = meta.term();
         let mut st = self.state.lock().await;
-        if st.term != Some(term) {
+        if st.term != Some(meta.term()) {
+            // A new term here: catch up with the log (read-index confirms
+            // leadership and waits until everything committed is applied),
+            // then start above the persisted mark. Later allocations in the
+            // same term skip this round: what they pick comes from memory,
+            // and the confirmation after picking covers leadership.
+            crate::store::ensure_leader(meta).await?;
+            let term = meta.term();
             let persisted = match mvcc::get(engine, TSO_KEY, Timestamp::MAX)
                 .map_err(|e| KvError::Internal(e.to_string()))?
             {
@@ -91,12 +96,13 @@ impl TsoServer {
         }
         let first = st.next;
         st.next = Timestamp(last.0 + 1);
+        drop(st);
         // Confirm leadership *after* picking: a quorum still accepting this
         // term now means no successor was elected before the pick, so no
-        // successor can have handed out a larger timestamp already (the
-        // confirmation above may predate a wait for this mutex).
+        // successor can have handed out a larger timestamp already. Outside
+        // the mutex, so concurrent allocations share heartbeat rounds.
         if let Err(e) = crate::store::ensure_leader(meta).await {
-            st.term = None;
+            self.state.lock().await.term = None;
             return Err(e);
         }
         Ok(first)

@@ -11,6 +11,7 @@ use crate::command::{Command, CommandResponse};
 use crate::error::RaftLayerError;
 use crate::log_store::RangeLogStore;
 use crate::network::RangeNetworkFactory;
+use crate::read_index::ReadIndexBatcher;
 use crate::state_machine::{
     initial_state_batch, membership_of, HostEvent, RangeState, RangeStateMachine, SmShared,
 };
@@ -82,6 +83,8 @@ pub struct Replica {
     pub range_id: RangeId,
     pub raft: Raft,
     shared: Arc<SmShared>,
+    /// Concurrent reads share heartbeat rounds.
+    reads: ReadIndexBatcher<ReplicaError>,
 }
 
 impl Replica {
@@ -102,9 +105,16 @@ impl Replica {
 
     /// Read-index: confirms with a quorum that this replica leads, then waits
     /// until everything committed before the call has been applied here.
+    /// Concurrent calls share rounds (see [`crate::read_index`]).
     pub async fn read_index(&self) -> Result<(), ReplicaError> {
+        let lost = ReplicaError::Unavailable("read-index round abandoned".into());
+        self.reads.read_index(lost).await
+    }
+
+    /// One read-index round of openraft's.
+    async fn ensure_linearizable(raft: Raft) -> Result<(), ReplicaError> {
         use openraft::error::CheckIsLeaderError;
-        match self.raft.ensure_linearizable().await {
+        match raft.ensure_linearizable().await {
             Ok(_) => Ok(()),
             Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(f))) => {
                 Err(ReplicaError::NotLeader(f.leader_id))
@@ -275,10 +285,16 @@ impl RaftHost {
         )
         .await
         .map_err(|e| RaftLayerError::Raft(e.to_string()))?;
+        let round_raft = raft.clone();
+        let reads = ReadIndexBatcher::new(Arc::new(move || {
+            Box::pin(Replica::ensure_linearizable(round_raft.clone()))
+                as futures::future::BoxFuture<'static, _>
+        }));
         let replica = Arc::new(Replica {
             range_id,
             raft,
             shared,
+            reads,
         });
         self.replicas
             .write()

@@ -20,6 +20,7 @@ pub mod error;
 pub mod host;
 pub mod log_store;
 pub mod network;
+pub mod read_index;
 pub mod state_machine;
 mod txn_apply;
 pub mod types;
