@@ -86,6 +86,7 @@ impl SqlState {
     pub const CANNOT_CONNECT_NOW: SqlState = SqlState("57P03");
     pub const SYSTEM_ERROR: SqlState = SqlState("58000");
     pub const PROGRAM_LIMIT_EXCEEDED: SqlState = SqlState("54000");
+    pub const STATEMENT_TOO_COMPLEX: SqlState = SqlState("54001");
     pub const CONFIGURATION_LIMIT_EXCEEDED: SqlState = SqlState("53400");
     pub const PROTOCOL_VIOLATION: SqlState = SqlState("08P01");
     pub const CONNECTION_FAILURE: SqlState = SqlState("08006");

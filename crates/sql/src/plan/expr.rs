@@ -223,8 +223,16 @@ impl Expr {
         }
     }
 
-    /// Evaluates the expression on `row`.
+    /// Evaluates the expression on `row`. Deep expressions (the binder
+    /// allows `MAX_EXPR_DEPTH` levels) recurse on a stack that grows on the
+    /// heap when needed.
     pub fn eval(&self, row: &[Value], env: &Env<'_>) -> Result<Value, SqlError> {
+        stacker::maybe_grow(super::STACK_RED_ZONE, super::STACK_SEGMENT, || {
+            self.eval_here(row, env)
+        })
+    }
+
+    fn eval_here(&self, row: &[Value], env: &Env<'_>) -> Result<Value, SqlError> {
         Ok(match self {
             Expr::Const(v) => v.clone(),
             Expr::Column { index, .. } => row

@@ -20,6 +20,13 @@ use crate::catalog::{IndexDesc, TableDesc};
 use crate::virtual_tables::VirtualTable;
 pub use expr::{Env, Expr, SlotValue};
 
+/// Stack left when recursion over an expression (binding, evaluation)
+/// moves to a fresh segment: a few levels of the largest frames (unoptimised
+/// builds use tens of KiB per level).
+pub(crate) const STACK_RED_ZONE: usize = 256 * 1024;
+/// Size of each stack segment recursion grows onto.
+pub(crate) const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
 /// A relational operator tree. Built once per statement, so the size
 /// difference between variants costs nothing worth boxing for.
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ use super::types::{common_type, convert};
 use super::{ident_name, undefined_column, Binder};
 use crate::plan::scope::Scope;
 use crate::plan::{Expr, Slot, SlotKind};
+use crate::plan::{STACK_RED_ZONE, STACK_SEGMENT};
 
 /// A bound expression and its type.
 pub type Typed = (Expr, DataType);
@@ -105,9 +106,32 @@ fn parse_number(s: &str) -> Result<Typed, SqlError> {
     Ok((Expr::Const(Value::Numeric(d)), DataType::Numeric(None)))
 }
 
+/// The deepest expression nesting bound. A flat chain such as
+/// `a OR b OR ...` nests one level per operator; past this the statement
+/// fails with 54001 rather than exhausting the thread's stack.
+pub const MAX_EXPR_DEPTH: usize = 1000;
+
 impl Binder<'_> {
-    /// Binds `e` against `scope` (and enclosing scopes).
+    /// Binds `e` against `scope` (and enclosing scopes). Recursion runs on
+    /// a stack that grows on the heap when needed (stacker), up to
+    /// [`MAX_EXPR_DEPTH`] levels.
     pub fn bind_expr(&mut self, e: &ast::Expr, scope: &Scope) -> Result<Typed, SqlError> {
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            return Err(SqlError::new(
+                SqlState::STATEMENT_TOO_COMPLEX,
+                format!("expression nests deeper than {MAX_EXPR_DEPTH} levels"),
+            )
+            .with_hint("Use IN (...) or = ANY (...) instead of a long chain of OR or AND."));
+        }
+        self.expr_depth += 1;
+        let bound = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            self.bind_expr_here(e, scope)
+        });
+        self.expr_depth -= 1;
+        bound
+    }
+
+    fn bind_expr_here(&mut self, e: &ast::Expr, scope: &Scope) -> Result<Typed, SqlError> {
         if let Some(agg) = &self.agg {
             if let Some(i) = agg.group_asts.iter().position(|g| g == e) {
                 return Ok((Expr::column(i, e.to_string()), agg.group_types[i].clone()));

@@ -51,6 +51,8 @@ pub struct Binder<'a> {
     pub(crate) slots: Vec<Slot>,
     pub(crate) ctes: Vec<CteDef>,
     pub(crate) agg: Option<select::AggContext>,
+    /// How deeply the expression being bound nests (see `bind_expr`).
+    pub(crate) expr_depth: usize,
 }
 
 impl<'a> Binder<'a> {
@@ -72,6 +74,7 @@ impl<'a> Binder<'a> {
             slots: Vec::new(),
             ctes: Vec::new(),
             agg: None,
+            expr_depth: 0,
         }
     }
 
