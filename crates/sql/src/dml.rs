@@ -14,7 +14,7 @@ use crate::exec::slots::SlotRunner;
 use crate::exec::{run_plan, ExecCtx};
 use crate::plan::access;
 use crate::plan::binder::select::table_scope;
-use crate::plan::binder::{ident_name, object_name, undefined_table, Binder};
+use crate::plan::binder::{ident_name, object_name, undefined_column, undefined_table, Binder};
 use crate::plan::scope::{Scope, ScopeColumn};
 use crate::plan::{Expr, Plan, Slot};
 use crate::rows::{decode_table_row, encode_table_row, index_entry, row_key};
@@ -38,9 +38,16 @@ pub struct Returning {
 #[derive(Debug, Clone)]
 pub enum OnConflict {
     Error,
-    DoNothing,
-    /// SET assignments evaluated over (existing row ++ excluded row).
+    /// Skip rows that conflict on `arbiter` (a unique constraint's name;
+    /// `None`: on any unique constraint). Conflicts on other constraints
+    /// are still errors, as in PostgreSQL.
+    DoNothing {
+        arbiter: Option<String>,
+    },
+    /// SET assignments evaluated over (existing row ++ excluded row), for
+    /// rows that conflict on the `arbiter` constraint.
     DoUpdate {
+        arbiter: String,
         assignments: Vec<(usize, Expr)>,
         condition: Option<Expr>,
         slots: Vec<Slot>,
@@ -298,34 +305,16 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
     let on_conflict = match &ins.on {
         None => OnConflict::Error,
         Some(ast::OnInsert::OnConflict(oc)) => {
-            if let Some(ast::ConflictTarget::Columns { columns: cols, .. }) = &oc.conflict_target {
-                let ids: Vec<u32> = cols
-                    .iter()
-                    .filter_map(|c| table.column(&ident_name(c)).map(|d| d.id))
-                    .collect();
-                let mut sorted = ids.clone();
-                sorted.sort();
-                let matches = |key: &[u32]| {
-                    let mut k = key.to_vec();
-                    k.sort();
-                    k == sorted
-                };
-                let ok = ids.len() == cols.len()
-                    && ((!table.has_hidden_key() && matches(&table.primary_key))
-                        || table
-                            .indexes
-                            .iter()
-                            .any(|i| i.unique && matches(&i.columns)));
-                if !ok {
-                    return Err(SqlError::new(
-                        SqlState::INVALID_COLUMN_REFERENCE,
-                        "there is no unique or exclusion constraint matching the ON CONFLICT specification",
-                    ));
-                }
-            }
+            let arbiter = conflict_arbiter(&table, oc.conflict_target.as_ref())?;
             match &oc.action {
-                ast::OnConflictAction::DoNothing => OnConflict::DoNothing,
+                ast::OnConflictAction::DoNothing => OnConflict::DoNothing { arbiter },
                 ast::OnConflictAction::DoUpdate(du) => {
+                    let Some(arbiter) = arbiter else {
+                        return Err(SqlError::syntax(
+                            "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                        )
+                        .with_hint("For example, ON CONFLICT (column_name)."));
+                    };
                     let mut scope = table_scope(&table);
                     for c in table_scope(&table).columns {
                         scope.columns.push(ScopeColumn {
@@ -343,6 +332,7 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
                     };
                     let slots = binder.take_slots();
                     OnConflict::DoUpdate {
+                        arbiter,
                         assignments,
                         condition,
                         slots,
@@ -359,6 +349,73 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
         on_conflict,
         returning,
     }))
+}
+
+/// The unique constraint an ON CONFLICT clause names or infers from its
+/// columns (`None` without a target: any constraint).
+fn conflict_arbiter(
+    table: &TableDesc,
+    target: Option<&ast::ConflictTarget>,
+) -> Result<Option<String>, SqlError> {
+    let constraints = || {
+        let primary = (!table.has_hidden_key())
+            .then(|| (table.primary_key_name.clone(), table.primary_key.clone()));
+        primary.into_iter().chain(
+            table
+                .indexes
+                .iter()
+                .filter(|i| i.unique)
+                .map(|i| (i.name.clone(), i.columns.clone())),
+        )
+    };
+    match target {
+        None => Ok(None),
+        Some(ast::ConflictTarget::Columns { columns, predicate }) => {
+            if predicate.is_some() {
+                return Err(SqlError::unsupported(
+                    "ON CONFLICT with an index predicate (partial indexes are not supported)",
+                ));
+            }
+            let mut ids = Vec::with_capacity(columns.len());
+            for c in columns {
+                let name = ident_name(c);
+                match table.column(&name) {
+                    Some(d) => ids.push(d.id),
+                    None => return Err(undefined_column(&name)),
+                }
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            constraints()
+                .find(|(_, cols)| {
+                    let mut cols = cols.clone();
+                    cols.sort_unstable();
+                    cols == ids
+                })
+                .map(|(name, _)| Some(name))
+                .ok_or_else(|| {
+                    SqlError::new(
+                        SqlState::INVALID_COLUMN_REFERENCE,
+                        "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+                    )
+                })
+        }
+        Some(ast::ConflictTarget::OnConstraint(name)) => {
+            let (_, wanted) = object_name(name)?;
+            constraints()
+                .find(|(n, _)| *n == wanted)
+                .map(|(n, _)| Some(n))
+                .ok_or_else(|| {
+                    SqlError::new(
+                        SqlState::UNDEFINED_OBJECT,
+                        format!(
+                            "constraint \"{wanted}\" for table \"{}\" does not exist",
+                            table.name
+                        ),
+                    )
+                })
+        }
+    }
 }
 
 fn assign_cast(
@@ -613,8 +670,9 @@ async fn find_conflict(
     table: &TableDesc,
     row: &[Value],
     cx: &mut ExecCtx<'_>,
+    on: impl Fn(&str) -> bool,
 ) -> Result<Option<(String, Vec<u32>, Row)>, SqlError> {
-    if !table.has_hidden_key() {
+    if !table.has_hidden_key() && on(&table.primary_key_name) {
         let key = row_key(table, row)?;
         if let Some(v) = cx.txn.get(&key).await.map_err(txn_error)? {
             return Ok(Some((
@@ -624,7 +682,7 @@ async fn find_conflict(
             )));
         }
     }
-    for idx in table.indexes.iter().filter(|i| i.unique) {
+    for idx in table.indexes.iter().filter(|i| i.unique && on(&i.name)) {
         let (key, _, unique_key) = index_entry(table, idx, row)?;
         if !unique_key {
             continue;
@@ -722,7 +780,32 @@ pub async fn insert_rows(
                 ));
             }
         } else {
-            conflict = find_conflict(table, &row, cx).await?;
+            // The arbiter's conflict decides the action; a conflict on any
+            // other unique constraint is an error, as in PostgreSQL.
+            let arbiter = match on_conflict {
+                OnConflict::Error | OnConflict::DoNothing { arbiter: None } => None,
+                OnConflict::DoNothing {
+                    arbiter: Some(name),
+                }
+                | OnConflict::DoUpdate { arbiter: name, .. } => Some(name.as_str()),
+            };
+            conflict = match arbiter {
+                None => find_conflict(table, &row, cx, |_| true).await?,
+                Some(arbiter) => match find_conflict(table, &row, cx, |c| c == arbiter).await? {
+                    Some(found) => Some(found),
+                    None => {
+                        if let Some((name, cols, _)) =
+                            find_conflict(table, &row, cx, |c| c != arbiter).await?
+                        {
+                            return Err(unique_violation(
+                                &name,
+                                key_detail(table, &cols, &row, cx.eval),
+                            ));
+                        }
+                        None
+                    }
+                },
+            };
         }
         match (conflict, on_conflict) {
             (None, _) => {
@@ -730,7 +813,7 @@ pub async fn insert_rows(
                 statement_keys.insert(key);
                 written.push(row);
             }
-            (Some(_), OnConflict::DoNothing) => {}
+            (Some(_), OnConflict::DoNothing { .. }) => {}
             (Some((name, cols, _)), OnConflict::Error) => {
                 return Err(unique_violation(
                     &name,
@@ -743,6 +826,7 @@ pub async fn insert_rows(
                     assignments,
                     condition,
                     slots,
+                    ..
                 },
             ) => {
                 let existing_key = row_key(table, &existing)?;

@@ -1056,6 +1056,9 @@ impl Binder<'_> {
             }
             _ => None,
         };
+        // For RIGHT and FULL joins the merged column is COALESCE(left,
+        // right): a row only the right side has carries its value there.
+        let mut merged: Vec<(ScopeColumn, Expr)> = Vec::new();
         for (l, r) in &using_pairs {
             let lc = &scope.columns[*l];
             let rc = &scope.columns[left_width + *r];
@@ -1072,6 +1075,12 @@ impl Binder<'_> {
                 &ty,
                 CastContext::Implicit,
             )?;
+            if matches!(kind, JoinKind::Right | JoinKind::Full) {
+                merged.push((
+                    ScopeColumn::computed(lc.name.clone(), ty.clone()),
+                    Expr::Coalesce(vec![a.clone(), b.clone()]),
+                ));
+            }
             let sig = rangedb_sqltypes::ops::binary_op_type(
                 rangedb_sqltypes::ops::BinaryOp::Eq,
                 &ty,
@@ -1090,16 +1099,41 @@ impl Binder<'_> {
         }
         let slots = self.take_slots();
         let method = access::choose_join_method(condition.as_ref(), left_width, &slots);
+        let join = Plan::Join {
+            left: Box::new(lp),
+            right: Box::new(rp),
+            kind,
+            method,
+            condition,
+            left_width,
+            right_width,
+            slots,
+        };
+        if merged.is_empty() {
+            return Ok((join, scope));
+        }
+        // Merged columns first (as PostgreSQL's `*` lists them), then both
+        // sides with their USING columns reachable only by qualified name.
+        let mut scope = scope;
+        for (l, _) in &using_pairs {
+            scope.columns[*l].hidden = true;
+        }
+        let mut exprs: Vec<Expr> = merged.iter().map(|(_, e)| e.clone()).collect();
+        exprs.extend(
+            scope
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Expr::column(i, c.name.clone())),
+        );
+        let mut columns: Vec<ScopeColumn> = merged.into_iter().map(|(c, _)| c).collect();
+        columns.extend(scope.columns);
+        scope.columns = columns;
         Ok((
-            Plan::Join {
-                left: Box::new(lp),
-                right: Box::new(rp),
-                kind,
-                method,
-                condition,
-                left_width,
-                right_width,
-                slots,
+            Plan::Project {
+                input: Box::new(join),
+                exprs,
+                slots: Vec::new(),
             },
             scope,
         ))
