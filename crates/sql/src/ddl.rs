@@ -153,6 +153,16 @@ pub async fn create_table(
     if ct.query.is_some() {
         return Err(SqlError::unsupported("CREATE TABLE AS is not supported"));
     }
+    // Refused rather than quietly made into something else (a permanent
+    // table, an empty one).
+    if ct.temporary {
+        return Err(SqlError::unsupported("temporary tables are not supported"));
+    }
+    if ct.like.is_some() || ct.inherits.is_some() || ct.partition_of.is_some() {
+        return Err(SqlError::unsupported(
+            "CREATE TABLE ... LIKE, INHERITS and PARTITION OF are not supported",
+        ));
+    }
     if binder.catalog.relation_exists(&name) {
         if ct.if_not_exists {
             return Ok("CREATE TABLE".into());

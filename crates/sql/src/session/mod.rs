@@ -174,6 +174,8 @@ pub struct Session {
     state: TxnState,
     next_isolation: Option<Isolation>,
     block_isolation: Isolation,
+    /// The open block was begun (or set) READ ONLY: writes are 25006.
+    block_read_only: bool,
     cancel: CancelToken,
     sequences: SequenceState,
     copy: Option<copy::CopyIn>,
@@ -219,6 +221,7 @@ impl SqlService for Engine {
             state: TxnState::Idle,
             next_isolation: None,
             block_isolation: Isolation::Serializable,
+            block_read_only: false,
             cancel: CancelToken::default(),
             sequences: SequenceState::default(),
             copy: None,
@@ -246,6 +249,34 @@ fn is_transaction_control(s: &Statement) -> bool {
     )
 }
 
+/// READ ONLY / READ WRITE among a BEGIN's or SET TRANSACTION's modes.
+fn read_only_of(modes: &[ast::TransactionMode]) -> Option<bool> {
+    modes.iter().find_map(|m| match m {
+        ast::TransactionMode::AccessMode(mode) => {
+            Some(matches!(mode, ast::TransactionAccessMode::ReadOnly))
+        }
+        _ => None,
+    })
+}
+
+/// The command tag PostgreSQL names in "cannot execute ... in a read-only
+/// transaction", for statements that write; `None` for those that do not.
+fn write_command(stmt: &Statement) -> Option<&'static str> {
+    Some(match stmt {
+        Statement::Insert(_) => "INSERT",
+        Statement::Update(_) => "UPDATE",
+        Statement::Delete(_) => "DELETE",
+        Statement::Truncate(_) => "TRUNCATE TABLE",
+        Statement::CreateTable(_) => "CREATE TABLE",
+        Statement::CreateIndex(_) => "CREATE INDEX",
+        Statement::CreateSequence { .. } => "CREATE SEQUENCE",
+        Statement::AlterTable(_) => "ALTER TABLE",
+        Statement::Drop { .. } => "DROP",
+        Statement::Copy { to: false, .. } => "COPY FROM",
+        _ => return None,
+    })
+}
+
 fn isolation_of(modes: &[ast::TransactionMode]) -> Option<Isolation> {
     modes.iter().find_map(|m| match m {
         ast::TransactionMode::IsolationLevel(level) => Some(match level {
@@ -264,6 +295,35 @@ impl Session {
             timezone: self.settings.timezone(),
             transaction_start: self.transaction_start,
             extra_float_digits: self.settings.extra_float_digits(),
+        }
+    }
+
+    /// SHOW of the running transaction's characteristics (the open
+    /// block's, else the defaults the next transaction gets).
+    fn show_transaction_state(&self, name: &str) -> Option<(&'static str, String)> {
+        let in_block = matches!(self.state, TxnState::Block { .. });
+        match name {
+            "transaction_isolation" => {
+                let iso = if in_block {
+                    self.block_isolation
+                } else {
+                    self.next_isolation
+                        .unwrap_or_else(|| self.default_isolation())
+                };
+                let text = match iso {
+                    Isolation::Serializable => "serializable",
+                    Isolation::RepeatableRead => "repeatable read",
+                };
+                Some(("transaction_isolation", text.to_string()))
+            }
+            "transaction_read_only" => {
+                let on = in_block && self.block_read_only;
+                Some((
+                    "transaction_read_only",
+                    if on { "on" } else { "off" }.into(),
+                ))
+            }
+            _ => None,
         }
     }
 
@@ -295,6 +355,7 @@ impl Session {
                         .unwrap_or_else(|| self.default_isolation());
                     let txn = self.begin(iso).await?;
                     self.block_isolation = iso;
+                    self.block_read_only = read_only_of(modes).unwrap_or(false);
                     self.state = TxnState::Block {
                         txn: Box::new(txn),
                         ddl: false,
@@ -348,6 +409,15 @@ impl Session {
         }
         if let Some(out) = self.run_session_statement(stmt).await? {
             return Ok(out);
+        }
+        if let (true, TxnState::Block { .. }, Some(tag)) =
+            (self.block_read_only, &self.state, write_command(stmt))
+        {
+            let err = SqlError::new(
+                SqlState::READ_ONLY_SQL_TRANSACTION,
+                format!("cannot execute {tag} in a read-only transaction"),
+            );
+            return Err(self.fail_block(err).await);
         }
         match std::mem::replace(&mut self.state, TxnState::Idle) {
             TxnState::Block { mut txn, mut ddl } => {
@@ -474,6 +544,11 @@ impl Session {
                             self.next_isolation = Some(iso);
                         }
                     }
+                    if let (Some(read_only), TxnState::Block { .. }) =
+                        (read_only_of(modes), &self.state)
+                    {
+                        self.block_read_only = read_only;
+                    }
                     StatementOutput::Command { tag: "SET".into() }
                 }
                 ast::Set::SingleAssignment {
@@ -498,11 +573,21 @@ impl Session {
                 other => return Err(SqlError::unsupported(format!("{other} is not supported"))),
             },
             Statement::ShowVariable { variable } => {
-                let name = variable
+                let mut name = variable
                     .iter()
                     .map(|i| i.value.to_lowercase())
                     .collect::<Vec<_>>()
                     .join(" ");
+                if name == "transaction isolation level" {
+                    name = "transaction_isolation".into();
+                }
+                if let Some((display, value)) = self.show_transaction_state(&name) {
+                    return Ok(Some(StatementOutput::Rows {
+                        columns: vec![Column::new(display, DataType::Text)],
+                        rows: vec![vec![Value::Text(value)]],
+                        tag: "SHOW".into(),
+                    }));
+                }
                 if name == "ranges" {
                     return self.show_ranges().await.map(Some);
                 }
@@ -613,6 +698,19 @@ impl Session {
 
     /// Runs a data or schema statement inside `txn`.
     async fn run_in_txn(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        param_types: &[DataType],
+        txn: &mut Transaction,
+        ddl: &mut bool,
+    ) -> Result<StatementOutput, SqlError> {
+        self.run_in_txn_unchecked(stmt, params, param_types, txn, ddl)
+            .await
+            .map_err(crate::plan::binder::misplaced_aggregate)
+    }
+
+    async fn run_in_txn_unchecked(
         &mut self,
         stmt: &Statement,
         params: &[Value],
@@ -872,14 +970,18 @@ impl Session {
         );
         if !needs_catalog {
             let cols = match stmt {
-                Statement::ShowVariable { variable } => Some(vec![Column::new(
-                    variable
+                Statement::ShowVariable { variable } => {
+                    let name = variable
                         .iter()
                         .map(|i| i.value.to_lowercase())
                         .collect::<Vec<_>>()
-                        .join(" "),
-                    DataType::Text,
-                )]),
+                        .join(" ");
+                    let name = match name.as_str() {
+                        "transaction isolation level" => "transaction_isolation".to_string(),
+                        _ => name,
+                    };
+                    Some(vec![Column::new(name, DataType::Text)])
+                }
                 Statement::Explain { .. } => Some(vec![Column::new("QUERY PLAN", DataType::Text)]),
                 _ => None,
             };
@@ -1028,7 +1130,10 @@ impl SqlSession for Session {
                 columns: None,
             });
         };
-        let (types, columns) = self.describe(&stmt, declared).await?;
+        let (types, columns) = self
+            .describe(&stmt, declared)
+            .await
+            .map_err(crate::plan::binder::misplaced_aggregate)?;
         Ok(PreparedInfo {
             statement: Prepared {
                 statement: Some(stmt),

@@ -208,6 +208,20 @@ pub fn undefined_table(name: &str) -> SqlError {
     )
 }
 
+/// An aggregate met where none may be (RETURNING, SET, a DML WHERE, ...):
+/// the binder's internal "aggregate found" marker becomes PostgreSQL's
+/// 42803 at the statement's boundary instead of leaking out.
+pub fn misplaced_aggregate(e: SqlError) -> SqlError {
+    if e.code == select::AGGREGATE_FOUND {
+        SqlError::new(
+            SqlState::GROUPING_ERROR,
+            "aggregate functions are not allowed here",
+        )
+    } else {
+        e
+    }
+}
+
 /// 42703 for a missing column.
 pub fn undefined_column(name: &str) -> SqlError {
     SqlError::new(

@@ -19,7 +19,7 @@ use crate::plan::{access, AggCall, AggFunc, Expr, JoinKind, Plan, SetOpKind, Sor
 
 /// Internal marker: an aggregate call was met while binding without an
 /// aggregation context; the SELECT is rebound as an aggregation.
-const AGGREGATE_FOUND: SqlState = SqlState("XXAGG");
+pub(crate) const AGGREGATE_FOUND: SqlState = SqlState("XXAGG");
 
 /// State while binding the parts of an aggregating SELECT that run after
 /// grouping.
