@@ -102,18 +102,38 @@ pub fn default_expr(
     binder.coerce(x, &t, &col.ty, CastContext::Assignment)
 }
 
+/// Binds RETURNING over the target table, named by `alias` if it has one.
 fn bind_returning(
     binder: &mut Binder<'_>,
     items: &Option<Vec<SelectItem>>,
     table: &TableDesc,
+    alias: &Option<String>,
 ) -> Result<Option<Returning>, SqlError> {
     let Some(items) = items else { return Ok(None) };
-    let scope = table_scope(table);
+    let scope = aliased(table_scope(table), alias);
+    let qualifier = alias.clone().unwrap_or_else(|| table.name.clone());
     let mut exprs = Vec::new();
     let mut out = Scope::default();
     for item in items {
+        if let SelectItem::QualifiedWildcard(
+            ast::SelectItemQualifiedWildcardKind::ObjectName(q),
+            _,
+        ) = item
+        {
+            let (_, q) = object_name(q)?;
+            if q != qualifier {
+                return Err(SqlError::new(
+                    SqlState::UNDEFINED_TABLE,
+                    format!("missing FROM-clause entry for table \"{q}\""),
+                ));
+            }
+        }
         match item {
-            SelectItem::Wildcard(_) => {
+            SelectItem::Wildcard(_)
+            | SelectItem::QualifiedWildcard(
+                ast::SelectItemQualifiedWildcardKind::ObjectName(_),
+                _,
+            ) => {
                 for (i, c) in table.visible_columns() {
                     exprs.push(Expr::column(i, c.name.clone()));
                     out.columns.push(ScopeColumn {
@@ -183,6 +203,7 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
         _ => return Err(SqlError::unsupported("INSERT into a table function")),
     };
     let table = table_of(binder, name)?;
+    let insert_alias = ins.table_alias.as_ref().map(|a| ident_name(&a.alias));
     let targets: Vec<usize> = if ins.columns.is_empty() {
         table.visible_columns().map(|(i, _)| i).collect()
     } else {
@@ -282,13 +303,18 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
                 let e = match targets.iter().position(|t| *t == pos) {
                     Some(j) if j < scope.columns.len() => {
                         let c = &scope.columns[j];
-                        assign_cast(
-                            binder,
-                            Expr::column(j, c.name.clone()),
-                            &c.ty.clone(),
-                            &table,
-                            pos,
-                        )?
+                        let x = Expr::column(j, c.name.clone());
+                        if c.untyped {
+                            // An untyped literal takes the column's type.
+                            binder.coerce(
+                                x,
+                                &c.ty.clone(),
+                                &table.columns[pos].ty,
+                                CastContext::Explicit,
+                            )?
+                        } else {
+                            assign_cast(binder, x, &c.ty.clone(), &table, pos)?
+                        }
                     }
                     _ => default_expr(binder, &table, pos)?,
                 };
@@ -315,7 +341,7 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
                         )
                         .with_hint("For example, ON CONFLICT (column_name)."));
                     };
-                    let mut scope = table_scope(&table);
+                    let mut scope = aliased(table_scope(&table), &insert_alias);
                     for c in table_scope(&table).columns {
                         scope.columns.push(ScopeColumn {
                             table: Some("excluded".into()),
@@ -342,7 +368,7 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
         }
         Some(_) => return Err(SqlError::unsupported("ON DUPLICATE KEY")),
     };
-    let returning = bind_returning(binder, &ins.returning, &table)?;
+    let returning = bind_returning(binder, &ins.returning, &table, &insert_alias)?;
     Ok(Dml::Insert(InsertPlan {
         table,
         sources,
@@ -540,7 +566,7 @@ pub fn bind_update(binder: &mut Binder<'_>, up: &ast::Update) -> Result<Dml, Sql
     let assignments = bind_assignments(binder, &up.assignments, &table, &scope)?;
     let slots = binder.take_slots();
     let scan = filtered_scan(binder, &table, &alias, &up.selection)?;
-    let returning = bind_returning(binder, &up.returning, &table)?;
+    let returning = bind_returning(binder, &up.returning, &table, &alias)?;
     Ok(Dml::Update(UpdatePlan {
         table,
         scan,
@@ -561,7 +587,7 @@ pub fn bind_delete(binder: &mut Binder<'_>, del: &ast::Delete) -> Result<Dml, Sq
     let (name, alias) = single_table(from)?;
     let table = table_of(binder, name)?;
     let scan = filtered_scan(binder, &table, &alias, &del.selection)?;
-    let returning = bind_returning(binder, &del.returning, &table)?;
+    let returning = bind_returning(binder, &del.returning, &table, &alias)?;
     Ok(Dml::Delete(DeletePlan {
         table,
         scan,

@@ -14,6 +14,10 @@ pub struct ScopeColumn {
     /// Source table OID and attribute number, for RowDescription.
     pub table_oid: u32,
     pub column_id: i16,
+    /// An untyped literal (`'2024-01-02'`, `NULL`) in a SELECT list: typed
+    /// text here, but a UNION branch or an INSERT target of another type
+    /// reads it as that type, as PostgreSQL resolves unknown literals.
+    pub untyped: bool,
 }
 
 impl ScopeColumn {
@@ -26,6 +30,7 @@ impl ScopeColumn {
             hidden: false,
             table_oid: 0,
             column_id: 0,
+            untyped: false,
         }
     }
 }

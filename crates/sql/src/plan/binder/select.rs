@@ -206,8 +206,15 @@ impl Binder<'_> {
                     )));
                 }
                 let mut types = Vec::new();
+                let as_resolved = |c: &ScopeColumn| {
+                    if c.untyped {
+                        DataType::Unknown
+                    } else {
+                        c.ty.clone()
+                    }
+                };
                 for (l, r) in ls.columns.iter().zip(&rs.columns) {
-                    types.push(common_type(&[l.ty.clone(), r.ty.clone()], name)?);
+                    types.push(common_type(&[as_resolved(l), as_resolved(r)], name)?);
                 }
                 let lp = self.cast_columns(lp, &ls, &types)?;
                 let rp = self.cast_columns(rp, &rs, &types)?;
@@ -223,6 +230,9 @@ impl Binder<'_> {
                     c.table = None;
                     c.table_oid = 0;
                     c.column_id = 0;
+                    // A set operation's output is typed (text if both
+                    // branches were untyped), as in PostgreSQL.
+                    c.untyped = false;
                 }
                 Ok((
                     Plan::SetOp {
@@ -251,12 +261,14 @@ impl Binder<'_> {
         }
         let mut exprs = Vec::new();
         for (i, (c, t)) in scope.columns.iter().zip(types).enumerate() {
-            exprs.push(self.coerce(
-                Expr::column(i, c.name.clone()),
-                &c.ty,
-                t,
-                CastContext::Implicit,
-            )?);
+            // An untyped literal is read as the other branch's type (its
+            // text through that type's input function).
+            let context = if c.untyped {
+                CastContext::Explicit
+            } else {
+                CastContext::Implicit
+            };
+            exprs.push(self.coerce(Expr::column(i, c.name.clone()), &c.ty, t, context)?);
         }
         Ok(Plan::Project {
             input: Box::new(plan),
@@ -568,6 +580,7 @@ impl Binder<'_> {
                             }
                         }
                     }
+                    col.untyped = t == DataType::Unknown && matches!(x, Expr::Const(_));
                     let x = if t == DataType::Unknown {
                         self.coerce(x, &t, &DataType::Text, CastContext::Implicit)?
                     } else {
@@ -1286,6 +1299,7 @@ pub fn table_scope(table: &TableDesc) -> Scope {
                 hidden: c.hidden,
                 table_oid: table.id,
                 column_id: (i + 1) as i16,
+                untyped: false,
             })
             .collect(),
     }
