@@ -650,6 +650,28 @@ async fn errors_carry_sqlstates_and_leave_the_connection_usable() {
         &SqlState::NOT_NULL_VIOLATION,
     );
     assert_usable(&c, "23502").await;
+    // Drivers and ORMs map constraint errors to fields by the names the
+    // ErrorResponse carries, as PostgreSQL sends them.
+    let dup = timed("insert", c.execute(&insert, &[&1i32, &"again", &1i32]))
+        .await
+        .expect_err("duplicate key");
+    let db = dup.as_db_error().expect("a server error");
+    assert_eq!(
+        (db.schema(), db.table(), db.constraint()),
+        (Some("public"), Some("drv_err"), Some("drv_err_pkey")),
+        "23505 names the table and constraint: {db:?}"
+    );
+    assert_eq!(db.detail(), Some("Key (id)=(1) already exists."));
+    let null = timed("insert", c.execute(&insert, &[&2i32, &none, &1i32]))
+        .await
+        .expect_err("null into not null");
+    let db = null.as_db_error().expect("a server error");
+    assert_eq!(
+        (db.schema(), db.table(), db.column()),
+        (Some("public"), Some("drv_err"), Some("name")),
+        "23502 names the table and column: {db:?}"
+    );
+    assert_eq!(db.detail(), Some("Failing row contains (2, null, 1)."));
     assert_sqlstate(
         "bad integer text",
         timed("select", c.query("SELECT $1::text::int4", &[&"abc"])).await,

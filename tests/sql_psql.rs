@@ -20,9 +20,8 @@
 //! yet behave the same they hold rangedb's output, and the differences are
 //! exactly these (docs/sql.md, "Known gaps"): no NOTICE/WARNING messages
 //! (`IF [NOT] EXISTS ... skipping`, COMMIT outside a transaction); errors
-//! carry no position (no `LINE 1:` caret) and no schema/table/column/
-//! constraint fields or `Failing row contains` detail; syntax errors are
-//! worded by sqlparser. SQLSTATEs, results and every other message match.
+//! carry no position (no `LINE 1:` caret); syntax errors are worded by
+//! sqlparser. SQLSTATEs, results and every other message match.
 
 mod common;
 

@@ -42,6 +42,19 @@ pub(crate) fn error_response(err: &SqlError, severity: Severity) -> PgWireBacken
     if let Some(hint) = &err.hint {
         fields.push((b'H', hint.clone()));
     }
+    if let Some(object) = &err.object {
+        let named = [
+            (b's', &object.schema),
+            (b't', &object.table),
+            (b'c', &object.column),
+            (b'n', &object.constraint),
+        ];
+        for (code, value) in named {
+            if let Some(v) = value {
+                fields.push((code, v.clone()));
+            }
+        }
+    }
     PgWireBackendMessage::ErrorResponse(ErrorResponse::new(fields))
 }
 

@@ -622,7 +622,10 @@ pub fn check_row(
                     "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
                     c.name, table.name
                 ),
-            ));
+            )
+            .with_detail(failing_row(table, row, cx.eval))
+            .with_table(&table.name)
+            .with_column(&c.name));
         }
     }
     let env = cx.env(&[]);
@@ -634,7 +637,10 @@ pub fn check_row(
                     "new row for relation \"{}\" violates check constraint \"{name}\"",
                     table.name
                 ),
-            ));
+            )
+            .with_detail(failing_row(table, row, cx.eval))
+            .with_table(&table.name)
+            .with_constraint(name));
         }
     }
     Ok(())
@@ -681,12 +687,29 @@ fn key_detail(
     )
 }
 
-fn unique_violation(constraint: &str, detail: String) -> SqlError {
+fn unique_violation(table: &TableDesc, constraint: &str, detail: String) -> SqlError {
     SqlError::new(
         SqlState::UNIQUE_VIOLATION,
         format!("duplicate key value violates unique constraint \"{constraint}\""),
     )
     .with_detail(detail)
+    .with_table(&table.name)
+    .with_constraint(constraint)
+}
+
+/// PostgreSQL's "Failing row contains (...)." detail of 23502 and 23514.
+fn failing_row(table: &TableDesc, row: &[Value], ctx: &rangedb_sqltypes::EvalContext) -> String {
+    let values: Vec<String> = table
+        .columns
+        .iter()
+        .zip(row)
+        .filter(|(c, _)| !c.hidden)
+        .map(|(c, v)| match v {
+            Value::Null => "null".to_string(),
+            v => rangedb_sqltypes::text::format(v, &c.ty, ctx),
+        })
+        .collect();
+    format!("Failing row contains ({}).", values.join(", "))
 }
 
 /// The row a conflicting key belongs to, if `row` conflicts with a stored
@@ -801,6 +824,7 @@ pub async fn insert_rows(
         if batched {
             if pk_exists[n] || statement_keys.contains(&key) {
                 return Err(unique_violation(
+                    table,
                     &table.primary_key_name,
                     key_detail(table, &table.primary_key, &row, cx.eval),
                 ));
@@ -824,6 +848,7 @@ pub async fn insert_rows(
                             find_conflict(table, &row, cx, |c| c != arbiter).await?
                         {
                             return Err(unique_violation(
+                                table,
                                 &name,
                                 key_detail(table, &cols, &row, cx.eval),
                             ));
@@ -842,6 +867,7 @@ pub async fn insert_rows(
             (Some(_), OnConflict::DoNothing { .. }) => {}
             (Some((name, cols, _)), OnConflict::Error) => {
                 return Err(unique_violation(
+                    table,
                     &name,
                     key_detail(table, &cols, &row, cx.eval),
                 ));
@@ -900,6 +926,7 @@ pub async fn replace_row(
     if old_key != new_key {
         if cx.txn.get(&new_key).await.map_err(txn_error)?.is_some() {
             return Err(unique_violation(
+                table,
                 &table.primary_key_name,
                 key_detail(table, &table.primary_key, new, cx.eval),
             ));
@@ -915,6 +942,7 @@ pub async fn replace_row(
         if ok != nk {
             if unique_key && cx.txn.get(&nk).await.map_err(txn_error)?.is_some() {
                 return Err(unique_violation(
+                    table,
                     &idx.name,
                     key_detail(table, &idx.columns, new, cx.eval),
                 ));

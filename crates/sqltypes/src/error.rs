@@ -117,6 +117,19 @@ pub struct SqlError {
     pub detail: Option<String>,
     /// Optional `HINT:` line.
     pub hint: Option<String>,
+    /// The schema object the error is about, for clients (ORMs) that map
+    /// a violated constraint or column to a field by name.
+    pub object: Option<Box<ErrorObject>>,
+}
+
+/// The ErrorResponse fields naming what an error is about (`s`, `t`, `c`,
+/// `n` in the protocol).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorObject {
+    pub schema: Option<String>,
+    pub table: Option<String>,
+    pub column: Option<String>,
+    pub constraint: Option<String>,
 }
 
 impl SqlError {
@@ -127,6 +140,7 @@ impl SqlError {
             message: message.into(),
             detail: None,
             hint: None,
+            object: None,
         }
     }
 
@@ -139,6 +153,26 @@ impl SqlError {
     /// Adds a `HINT:` line.
     pub fn with_hint(mut self, hint: impl Into<String>) -> SqlError {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Names the table (in schema `public`) the error is about.
+    pub fn with_table(mut self, table: impl Into<String>) -> SqlError {
+        let o = self.object.get_or_insert_with(Default::default);
+        o.schema = Some("public".into());
+        o.table = Some(table.into());
+        self
+    }
+
+    /// Names the column the error is about.
+    pub fn with_column(mut self, column: impl Into<String>) -> SqlError {
+        self.object.get_or_insert_with(Default::default).column = Some(column.into());
+        self
+    }
+
+    /// Names the constraint the error is about.
+    pub fn with_constraint(mut self, constraint: impl Into<String>) -> SqlError {
+        self.object.get_or_insert_with(Default::default).constraint = Some(constraint.into());
         self
     }
 
