@@ -184,6 +184,7 @@ pub async fn create_table(
     };
     let mut sequences = Vec::new();
     let mut pk: Option<Vec<u32>> = None;
+    let mut pk_name: Option<String> = None;
     let mut uniques: Vec<(Option<String>, Vec<u32>)> = Vec::new();
     let mut checks: Vec<(Option<String>, ast::Expr, Option<String>)> = Vec::new();
     for c in &ct.columns {
@@ -238,7 +239,7 @@ pub async fn create_table(
                 ColumnOption::Default(e) => {
                     col.default = Some(validated_expr(binder, e, &Scope::default(), Some(&ty))?)
                 }
-                ColumnOption::PrimaryKey(_) => {
+                ColumnOption::PrimaryKey(p) => {
                     if pk.is_some() {
                         return Err(SqlError::new(
                             SqlState::INVALID_TABLE_DEFINITION,
@@ -246,6 +247,7 @@ pub async fn create_table(
                         ));
                     }
                     pk = Some(vec![col_id]);
+                    pk_name = p.name.as_ref().or(opt.name.as_ref()).map(ident_name);
                     col.nullable = false;
                 }
                 ColumnOption::Unique(u) => uniques.push((
@@ -291,6 +293,7 @@ pub async fn create_table(
                     }
                 }
                 pk = Some(ids);
+                pk_name = p.name.as_ref().map(ident_name);
             }
             TableConstraint::Unique(u) => {
                 let (ids, _) = index_columns(&table, &u.columns)?;
@@ -312,7 +315,7 @@ pub async fn create_table(
     match pk {
         Some(ids) => {
             table.primary_key = ids;
-            table.primary_key_name = format!("{name}_pkey");
+            table.primary_key_name = pk_name.unwrap_or_else(|| format!("{name}_pkey"));
             table.primary_key_oid = store::allocate_id(cx.txn).await?;
         }
         None => add_hidden_key(&mut table),
@@ -324,6 +327,21 @@ pub async fn create_table(
     let scope = table_scope(&table);
     for (cname, e, col) in checks {
         let text = validated_expr(binder, &e, &scope, None)?;
+        // Unnamed, a check on exactly one column is named after it, as
+        // PostgreSQL names it (table-level checks too).
+        let col = match col {
+            Some(c) => Some(c),
+            None => {
+                let (x, _) = binder.bind_expr(&e, &scope)?;
+                let mut used = x.columns_used();
+                used.sort_unstable();
+                used.dedup();
+                match used.as_slice() {
+                    [one] => scope.columns.get(*one).map(|c| c.name.clone()),
+                    _ => None,
+                }
+            }
+        };
         let cname = cname.unwrap_or_else(|| match &col {
             Some(c) => format!("{name}_{c}_check"),
             None => format!("{name}_check"),
