@@ -761,6 +761,48 @@ pub fn unary_op(op: UnaryOp, operand: &Value) -> Result<Value, SqlError> {
     }
 }
 
+/// Rewrites a LIKE pattern written with `ESCAPE escape` into the
+/// backslash-escaped form [`like`] reads (`ESCAPE ''` turns escaping off).
+pub fn like_with_escape(pattern: &str, escape: &str) -> Result<String, SqlError> {
+    let mut esc = escape.chars();
+    let esc = match (esc.next(), esc.next()) {
+        (None, _) => None,
+        (Some(c), None) => Some(c),
+        _ => {
+            return Err(
+                SqlError::new(SqlState::INVALID_ESCAPE_SEQUENCE, "invalid escape string")
+                    .with_hint("Escape string must be empty or one character."),
+            )
+        }
+    };
+    if esc == Some('\\') {
+        return Ok(pattern.to_string());
+    }
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == esc {
+            match chars.next() {
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => {
+                    return Err(SqlError::new(
+                        SqlState::INVALID_ESCAPE_SEQUENCE,
+                        "LIKE pattern must not end with escape character",
+                    ))
+                }
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
 /// `LIKE` / `ILIKE` with `%`, `_` and backslash escapes.
 pub fn like(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool, SqlError> {
     let fold = |s: &str| -> Vec<char> {

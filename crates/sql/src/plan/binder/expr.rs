@@ -288,13 +288,27 @@ impl Binder<'_> {
                 escape_char,
                 any: false,
             } => {
-                if escape_char.is_some() {
-                    return Err(SqlError::unsupported("LIKE ... ESCAPE is not supported"));
-                }
                 let (x, xt) = self.bind_expr(expr, scope)?;
                 let (p, pt) = self.bind_expr(pattern, scope)?;
                 let x = self.coerce(x, &xt, &DataType::Text, CastContext::Implicit)?;
-                let p = self.coerce(p, &pt, &DataType::Text, CastContext::Implicit)?;
+                let mut p = self.coerce(p, &pt, &DataType::Text, CastContext::Implicit)?;
+                if let Some(escape) = escape_char {
+                    let (esc, et) = self.bind_expr(escape, scope)?;
+                    let esc = self.coerce(esc, &et, &DataType::Text, CastContext::Implicit)?;
+                    p = match (&p, &esc) {
+                        (Expr::Const(Value::Text(pat)), Expr::Const(Value::Text(esc))) => {
+                            Expr::Const(Value::Text(ops::like_with_escape(pat, esc)?))
+                        }
+                        (Expr::Const(Value::Null), _) | (_, Expr::Const(Value::Null)) => {
+                            Expr::Const(Value::Null)
+                        }
+                        _ => {
+                            return Err(SqlError::unsupported(
+                                "LIKE ... ESCAPE needs a constant pattern and escape",
+                            ))
+                        }
+                    };
+                }
                 Ok((
                     Expr::Like {
                         expr: Box::new(x),
