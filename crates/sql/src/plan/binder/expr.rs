@@ -100,10 +100,17 @@ fn parse_number(s: &str) -> Result<Typed, SqlError> {
             return Ok((Expr::Const(Value::Int8(v)), DataType::Int8));
         }
     }
-    let d = Decimal::from_str_exact(&plain)
-        .or_else(|_| Decimal::from_scientific(&plain))
-        .map_err(|_| SqlError::out_of_range(format!("numeric literal {s} is out of range")))?;
-    Ok((Expr::Const(Value::Numeric(d)), DataType::Numeric(None)))
+    match Decimal::from_str_exact(&plain).or_else(|_| Decimal::from_scientific(&plain)) {
+        Ok(d) => Ok((Expr::Const(Value::Numeric(d)), DataType::Numeric(None))),
+        // Beyond numeric's 28 digits (`1e100`, `1.5e-300`): a float8, so
+        // that casts to float (and float arithmetic) still work.
+        Err(_) => match plain.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok((Expr::Const(Value::Float8(f)), DataType::Float8)),
+            _ => Err(SqlError::out_of_range(format!(
+                "numeric literal {s} is out of range"
+            ))),
+        },
+    }
 }
 
 /// The deepest expression nesting bound. A flat chain such as
@@ -1008,10 +1015,17 @@ impl Binder<'_> {
                 if let Some(ast::Expr::Value(v)) = plain.first() {
                     if let ast::Value::SingleQuotedString(s) = &v.value {
                         let key = s.to_lowercase();
+                        // current_setting(name, true): NULL when missing.
+                        let missing_ok = matches!(
+                            plain.get(1),
+                            Some(ast::Expr::Value(v))
+                                if matches!(v.value, ast::Value::Boolean(true))
+                        );
                         return match self.facts.settings.get(&key) {
                             Some(val) => {
                                 Ok((Expr::Const(Value::Text(val.clone())), DataType::Text))
                             }
+                            None if missing_ok => Ok((Expr::Const(Value::Null), DataType::Text)),
                             None => Err(SqlError::new(
                                 SqlState::UNDEFINED_OBJECT,
                                 format!("unrecognized configuration parameter \"{s}\""),

@@ -41,9 +41,16 @@ fn output_name(e: &ast::Expr) -> String {
         ast::Expr::Identifier(id) => ident_name(id),
         ast::Expr::CompoundIdentifier(parts) => parts.last().map(ident_name).unwrap_or_default(),
         ast::Expr::Function(f) => function_name(f),
+        // A cast is named after its type unless its operand has a name of
+        // its own (a column, a function); a name that came from an inner
+        // cast's type is weaker than the outer type (`'5'::int::bigint` is
+        // int8), as in PostgreSQL.
         ast::Expr::Cast {
             expr, data_type, ..
         } => match output_name(expr).as_str() {
+            _ if named_by_type(expr) => super::types::convert(data_type)
+                .map(|t| t.type_name())
+                .unwrap_or_else(|_| "?column?".into()),
             "?column?" => super::types::convert(data_type)
                 .map(|t| t.type_name())
                 .unwrap_or_else(|_| "?column?".into()),
@@ -51,7 +58,7 @@ fn output_name(e: &ast::Expr) -> String {
         },
         ast::Expr::Nested(inner) => output_name(inner),
         ast::Expr::Case { .. } => "case".into(),
-        ast::Expr::Exists { .. } => "exists".into(),
+        ast::Expr::Exists { negated: false, .. } => "exists".into(),
         ast::Expr::Extract { .. } => "extract".into(),
         ast::Expr::Substring { .. } => "substring".into(),
         ast::Expr::Position { .. } => "position".into(),
@@ -72,6 +79,16 @@ fn output_name(e: &ast::Expr) -> String {
             _ => "?column?".into(),
         },
         _ => "?column?".into(),
+    }
+}
+
+/// Whether `e`'s output name is a type's name (a cast or a typed literal).
+fn named_by_type(e: &ast::Expr) -> bool {
+    match e {
+        ast::Expr::Nested(inner) => named_by_type(inner),
+        ast::Expr::Cast { expr, .. } => named_by_type(expr) || output_name(expr) == "?column?",
+        ast::Expr::TypedString(_) => true,
+        _ => false,
     }
 }
 
