@@ -233,10 +233,24 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
         }
         out
     };
-    let source = ins
-        .source
-        .as_ref()
-        .ok_or_else(|| SqlError::unsupported("INSERT without a source"))?;
+    // INSERT ... DEFAULT VALUES: one row of defaults, as `VALUES (DEFAULT,
+    // ...)` would make.
+    let default_values;
+    let source = match ins.source.as_ref() {
+        Some(s) => s,
+        None => {
+            if !ins.columns.is_empty() {
+                return Err(SqlError::syntax("syntax error at or near \"DEFAULT\""));
+            }
+            let sql = format!("VALUES ({})", vec!["DEFAULT"; targets.len()].join(", "));
+            default_values =
+                sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                    .try_with_sql(&sql)
+                    .and_then(|mut p| p.parse_query())
+                    .map_err(|e| SqlError::internal(format!("DEFAULT VALUES: {e}")))?;
+            &default_values
+        }
+    };
     // Without a column list, fewer values than columns fill the first ones.
     let targets = if ins.columns.is_empty() {
         let width = match source.body.as_ref() {
