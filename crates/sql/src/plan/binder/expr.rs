@@ -694,8 +694,21 @@ impl Binder<'_> {
         };
         let (l, lt) = self.bind_expr(left, scope)?;
         let (r, rt) = self.bind_expr(right, scope)?;
+        // An untyped literal on one side is first taken to be of the other
+        // side's type, as PostgreSQL resolves operators (`date - '2024-01-01'`
+        // is date - date); only if no such operator exists do the other
+        // candidates count.
+        let same_type = match (&lt, &rt) {
+            (DataType::Unknown, t) | (t, DataType::Unknown) if *t != DataType::Unknown => {
+                ops::binary_op_type(bop, t, t).ok()
+            }
+            _ => None,
+        };
         // Untyped parameters compared with each other default to text.
-        let sig = ops::binary_op_type(bop, &lt, &rt)?;
+        let sig = match same_type {
+            Some(sig) => sig,
+            None => ops::binary_op_type(bop, &lt, &rt)?,
+        };
         // `text || anything` converts the other side with its output
         // function (PostgreSQL's anytextcat), which no implicit cast allows.
         let context = if bop == BinaryOp::Concat {
