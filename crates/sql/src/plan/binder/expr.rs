@@ -118,6 +118,15 @@ fn parse_number(s: &str) -> Result<Typed, SqlError> {
 /// fails with 54001 rather than exhausting the thread's stack.
 pub const MAX_EXPR_DEPTH: usize = 1000;
 
+/// The items of a row value `(a, b, ...)` (or `ROW(a, b, ...)`).
+fn row_items(e: &ast::Expr) -> Option<&[ast::Expr]> {
+    match e {
+        ast::Expr::Tuple(items) => Some(items),
+        ast::Expr::Nested(inner) => row_items(inner),
+        _ => None,
+    }
+}
+
 impl Binder<'_> {
     /// Binds `e` against `scope` (and enclosing scopes). Recursion runs on
     /// a stack that grows on the heap when needed (stacker), up to
@@ -683,6 +692,9 @@ impl Binder<'_> {
             }
             _ => {}
         }
+        if let (Some(l), Some(r)) = (row_items(left), row_items(right)) {
+            return self.bind_row_comparison(l, op, r, scope);
+        }
         if let Some(bound) = self.bind_catalog_operator(left, op, right, scope)? {
             return Ok(bound);
         }
@@ -730,6 +742,78 @@ impl Binder<'_> {
         ))
     }
 
+    /// `(a, b) op (c, d)`: pairwise, as PostgreSQL compares rows. `=` holds
+    /// when every pair is equal, `<>` when some pair differs, and the
+    /// ordering operators compare lexicographically: `(a, b) < (c, d)` is
+    /// `a < c OR (a = c AND b < d)`, which gives the same NULLs as
+    /// PostgreSQL's pair-by-pair rule.
+    fn bind_row_comparison(
+        &mut self,
+        left: &[ast::Expr],
+        op: &BinaryOperator,
+        right: &[ast::Expr],
+        scope: &Scope,
+    ) -> Result<Typed, SqlError> {
+        if left.len() != right.len() {
+            return Err(SqlError::syntax(
+                "unequal number of entries in row expressions",
+            ));
+        }
+        let pair = |l: &ast::Expr, op: BinaryOperator, r: &ast::Expr| ast::Expr::BinaryOp {
+            left: Box::new(l.clone()),
+            op,
+            right: Box::new(r.clone()),
+        };
+        let join = |a: ast::Expr, op: BinaryOperator, b: ast::Expr| ast::Expr::BinaryOp {
+            left: Box::new(ast::Expr::Nested(Box::new(a))),
+            op,
+            right: Box::new(ast::Expr::Nested(Box::new(b))),
+        };
+        let expanded = match op {
+            BinaryOperator::Eq | BinaryOperator::NotEq => {
+                let link = if *op == BinaryOperator::Eq {
+                    BinaryOperator::And
+                } else {
+                    BinaryOperator::Or
+                };
+                left.iter()
+                    .zip(right)
+                    .map(|(l, r)| pair(l, op.clone(), r))
+                    .reduce(|a, b| join(a, link.clone(), b))
+            }
+            BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq => {
+                let strict = match op {
+                    BinaryOperator::Lt | BinaryOperator::LtEq => BinaryOperator::Lt,
+                    _ => BinaryOperator::Gt,
+                };
+                // Built from the last pair outwards.
+                let mut pairs = left.iter().zip(right).rev();
+                let last = pairs.next().map(|(l, r)| pair(l, op.clone(), r));
+                pairs.fold(last, |inner, (l, r)| {
+                    inner.map(|inner| {
+                        join(
+                            pair(l, strict.clone(), r),
+                            BinaryOperator::Or,
+                            join(pair(l, BinaryOperator::Eq, r), BinaryOperator::And, inner),
+                        )
+                    })
+                })
+            }
+            other => {
+                return Err(SqlError::unsupported(format!(
+                    "operator {other} on row values is not supported"
+                )))
+            }
+        };
+        match expanded {
+            Some(e) => self.bind_expr(&e, scope),
+            None => Err(SqlError::syntax("row expressions must not be empty")),
+        }
+    }
+
     fn bind_in(
         &mut self,
         expr: &ast::Expr,
@@ -737,6 +821,33 @@ impl Binder<'_> {
         negated: bool,
         scope: &Scope,
     ) -> Result<Typed, SqlError> {
+        // (a, b) IN ((1, 2), (3, 4)): one row comparison per list item.
+        if let (Some(_), ast::InTarget::List(list)) = (row_items(expr), target) {
+            let any = list
+                .iter()
+                .map(|item| ast::Expr::BinaryOp {
+                    left: Box::new(expr.clone()),
+                    op: BinaryOperator::Eq,
+                    right: Box::new(item.clone()),
+                })
+                .reduce(|a, b| ast::Expr::BinaryOp {
+                    left: Box::new(ast::Expr::Nested(Box::new(a))),
+                    op: BinaryOperator::Or,
+                    right: Box::new(ast::Expr::Nested(Box::new(b))),
+                });
+            let Some(any) = any else {
+                return Err(SqlError::syntax("IN list must not be empty"));
+            };
+            let e = if negated {
+                ast::Expr::UnaryOp {
+                    op: ast::UnaryOperator::Not,
+                    expr: Box::new(ast::Expr::Nested(Box::new(any))),
+                }
+            } else {
+                any
+            };
+            return self.bind_expr(&e, scope);
+        }
         match target {
             ast::InTarget::List(list) => {
                 let mut items = vec![self.bind_expr(expr, scope)?];
