@@ -167,13 +167,41 @@ impl Settings {
             },
             "default_transaction_isolation" | "transaction_isolation" => value.to_lowercase(),
             "datestyle" => {
-                if !value.to_uppercase().contains("ISO") {
+                let upper = value.to_uppercase();
+                // Refused rather than ignored: a DMY user would otherwise
+                // have 01/02 read as January 2nd without a word.
+                if !upper.contains("ISO") || upper.contains("DMY") || upper.contains("YMD") {
                     return Err(SqlError::new(
                         SqlState::INVALID_PARAMETER_VALUE,
-                        format!("DateStyle \"{value}\" is not supported; only ISO"),
+                        format!("DateStyle \"{value}\" is not supported; only ISO, MDY"),
                     ));
                 }
                 "ISO, MDY".into()
+            }
+            // Only the default output formats exist; other values are
+            // refused, invalid ones as PostgreSQL refuses them.
+            "bytea_output" | "intervalstyle" => {
+                let (supported, valid): (&str, &[&str]) = if name == "bytea_output" {
+                    ("hex", &["hex", "escape"])
+                } else {
+                    (
+                        "postgres",
+                        &["postgres", "postgres_verbose", "sql_standard", "iso_8601"],
+                    )
+                };
+                let v = value.trim().to_lowercase();
+                if !valid.contains(&v.as_str()) {
+                    return Err(SqlError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        format!("invalid value for parameter \"{name}\": \"{value}\""),
+                    ));
+                }
+                if v != supported {
+                    return Err(SqlError::unsupported(format!(
+                        "{name} \"{value}\" is not supported; only \"{supported}\""
+                    )));
+                }
+                v
             }
             "server_version" | "server_encoding" | "integer_datetimes" | "is_superuser" => {
                 return Err(SqlError::new(
