@@ -54,8 +54,13 @@ impl TsoServer {
             // then start above the persisted mark. Later allocations in the
             // same term skip this round: what they pick comes from memory,
             // and the confirmation after picking covers leadership.
-            crate::store::ensure_leader(meta).await?;
             let term = meta.term();
+            crate::store::ensure_leader(meta).await?;
+            if meta.term() != term {
+                // Leadership changed around the catch-up: what was applied
+                // may predate the newer term's entries. Try again.
+                return Err(term_changed(meta));
+            }
             let persisted = match mvcc::get(engine, TSO_KEY, Timestamp::MAX)
                 .map_err(|e| KvError::Internal(e.to_string()))?
             {
@@ -96,15 +101,34 @@ impl TsoServer {
         }
         let first = st.next;
         st.next = Timestamp(last.0 + 1);
+        let picked_in = st.term;
         drop(st);
-        // Confirm leadership *after* picking: a quorum still accepting this
-        // term now means no successor was elected before the pick, so no
-        // successor can have handed out a larger timestamp already. Outside
-        // the mutex, so concurrent allocations share heartbeat rounds.
-        if let Err(e) = crate::store::ensure_leader(meta).await {
-            self.state.lock().await.term = None;
-            return Err(e);
+        // Confirm leadership *after* picking: a quorum still accepting the
+        // term of the pick now means no successor was elected before the
+        // pick, so no successor can have handed out a larger timestamp
+        // already. The term must not have moved in between: a node that
+        // lost and regained leadership would confirm its newer term, not
+        // the pick's. Outside the mutex, so concurrent allocations share
+        // heartbeat rounds.
+        let confirmed = crate::store::ensure_leader(meta).await;
+        let result = match confirmed {
+            Ok(()) if Some(meta.term()) == picked_in => return Ok(first),
+            Ok(()) => Err(term_changed(meta)),
+            Err(e) => Err(e),
+        };
+        let mut st = self.state.lock().await;
+        if st.term == picked_in {
+            st.term = None;
         }
-        Ok(first)
+        result
+    }
+}
+
+/// The answer when leadership moved during an allocation: the client
+/// retries (at the current leader, which may be this node again).
+fn term_changed(meta: &Replica) -> KvError {
+    KvError::NotLeader {
+        range_id: meta.range_id,
+        leader: meta.leader(),
     }
 }

@@ -64,11 +64,19 @@ impl<E: Clone + Send + 'static> ReadIndexBatcher<E> {
 /// Runs rounds until nobody is waiting, each for the reads queued before
 /// it started.
 async fn run_rounds<E: Clone>(state: Arc<Mutex<BatchState<E>>>, round: Round<E>) {
+    // Should a round panic (or the task be cancelled), no later read may
+    // wait for a task that is gone: the guard lets the next read start a
+    // new one and fails the reads queued meanwhile (their senders drop).
+    let mut guard = StopGuard {
+        state: state.clone(),
+        armed: true,
+    };
     loop {
         let batch = {
             let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
             if st.waiting.is_empty() {
                 st.running = false;
+                guard.armed = false;
                 return;
             }
             std::mem::take(&mut st.waiting)
@@ -78,6 +86,23 @@ async fn run_rounds<E: Clone>(state: Arc<Mutex<BatchState<E>>>, round: Round<E>)
         for waiter in batch {
             // A reader that gave up dropped its receiver; nothing to tell.
             let _ = waiter.send(result.clone());
+        }
+    }
+}
+
+/// Marks the batcher idle if the task running its rounds ends other than
+/// by running out of reads.
+struct StopGuard<E> {
+    state: Arc<Mutex<BatchState<E>>>,
+    armed: bool,
+}
+
+impl<E> Drop for StopGuard<E> {
+    fn drop(&mut self) {
+        if self.armed {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            st.running = false;
+            st.waiting.clear();
         }
     }
 }
@@ -125,9 +150,10 @@ mod tests {
             let b = batcher.clone();
             tokio::spawn(async move { b.read_index("lost".into()).await })
         };
-        // The first round is under way.
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        assert_eq!(rounds.load(Ordering::SeqCst), 1);
+        // Wait until the first round is under way (it lasts 20 ms).
+        while rounds.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
         batcher
             .read_index("lost".into())
             .await

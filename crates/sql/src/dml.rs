@@ -242,6 +242,11 @@ pub fn bind_insert(binder: &mut Binder<'_>, ins: &ast::Insert) -> Result<Dml, Sq
             if !ins.columns.is_empty() {
                 return Err(SqlError::syntax("syntax error at or near \"DEFAULT\""));
             }
+            if targets.is_empty() {
+                return Err(SqlError::unsupported(
+                    "INSERT ... DEFAULT VALUES into a table without columns",
+                ));
+            }
             let sql = format!("VALUES ({})", vec!["DEFAULT"; targets.len()].join(", "));
             default_values =
                 sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})

@@ -40,7 +40,19 @@ fn encode(last: i64, called: bool) -> Vec<u8> {
 }
 
 /// Advances the sequence and returns its new value.
+/// 25006 for a sequence change inside a READ ONLY transaction.
+fn refuse_in_read_only(cx: &ExecCtx<'_>, function: &str) -> Result<(), SqlError> {
+    if cx.sequences.read_only {
+        return Err(SqlError::new(
+            SqlState::READ_ONLY_SQL_TRANSACTION,
+            format!("cannot execute {function}() in a read-only transaction"),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn nextval(cx: &mut ExecCtx<'_>, name: &str) -> Result<i64, SqlError> {
+    refuse_in_read_only(cx, "nextval")?;
     let seq = find(cx, name)?;
     let key = store::sequence_key(seq.id);
     let seq_for_txn = seq.clone();
@@ -113,6 +125,7 @@ pub async fn setval(
     value: i64,
     is_called: bool,
 ) -> Result<(), SqlError> {
+    refuse_in_read_only(cx, "setval")?;
     let seq = find(cx, name)?;
     if value < seq.min_value || value > seq.max_value {
         return Err(SqlError::out_of_range(format!(

@@ -34,6 +34,9 @@ use crate::plan::{Env, Plan};
 #[derive(Default)]
 pub struct SequenceState {
     pub currval: HashMap<String, i64>,
+    /// The statement runs in a READ ONLY block: nextval and setval,
+    /// which write outside the block's transaction, are refused.
+    pub read_only: bool,
 }
 
 /// Everything an executing plan may touch.

@@ -9,8 +9,12 @@ pub struct ScopeColumn {
     pub table: Option<String>,
     pub name: String,
     pub ty: DataType,
-    /// Left out of `*` (hidden row ids, the right copy of a USING column).
+    /// Left out of `*` and of `t.*` (hidden row ids).
     pub hidden: bool,
+    /// A side's own copy of a column a USING join merged: left out of `*`
+    /// and of unqualified lookup (which find the merged column), but named
+    /// by `t.col` and included in `t.*`, as in PostgreSQL.
+    pub merged: bool,
     /// Source table OID and attribute number, for RowDescription.
     pub table_oid: u32,
     pub column_id: i16,
@@ -28,6 +32,7 @@ impl ScopeColumn {
             name: name.into(),
             ty,
             hidden: false,
+            merged: false,
             table_oid: 0,
             column_id: 0,
             untyped: false,
@@ -60,15 +65,15 @@ impl Scope {
                     }
                 }
                 None => {
-                    if c.hidden && found.is_some() {
+                    if (c.hidden || c.merged) && found.is_some() {
                         continue;
                     }
                     if let Some(prev) = found {
-                        if self.columns[prev].hidden {
+                        if self.columns[prev].hidden || self.columns[prev].merged {
                             found = Some(i);
                             continue;
                         }
-                        if c.hidden {
+                        if c.hidden || c.merged {
                             continue;
                         }
                         return Err(ambiguous(name));

@@ -273,6 +273,13 @@ fn write_command(stmt: &Statement) -> Option<&'static str> {
         Statement::AlterTable(_) => "ALTER TABLE",
         Statement::Drop { .. } => "DROP",
         Statement::Copy { to: false, .. } => "COPY FROM",
+        // WITH ... INSERT/UPDATE/DELETE
+        Statement::Query(q) => match q.body.as_ref() {
+            ast::SetExpr::Insert(_) => "INSERT",
+            ast::SetExpr::Update(_) => "UPDATE",
+            ast::SetExpr::Delete(_) => "DELETE",
+            _ => return None,
+        },
         _ => return None,
     })
 }
@@ -410,9 +417,9 @@ impl Session {
         if let Some(out) = self.run_session_statement(stmt).await? {
             return Ok(out);
         }
-        if let (true, TxnState::Block { .. }, Some(tag)) =
-            (self.block_read_only, &self.state, write_command(stmt))
-        {
+        let read_only = self.block_read_only && matches!(self.state, TxnState::Block { .. });
+        self.sequences.read_only = read_only;
+        if let (true, Some(tag)) = (read_only, write_command(stmt)) {
             let err = SqlError::new(
                 SqlState::READ_ONLY_SQL_TRANSACTION,
                 format!("cannot execute {tag} in a read-only transaction"),
@@ -538,6 +545,27 @@ impl Session {
     ) -> Result<Option<StatementOutput>, SqlError> {
         let out = match stmt {
             Statement::Set(set) => match set {
+                ast::Set::SetTransaction {
+                    modes,
+                    session: true,
+                    ..
+                } => {
+                    // SET SESSION CHARACTERISTICS AS TRANSACTION ...
+                    if read_only_of(modes) == Some(true) {
+                        return Err(SqlError::unsupported(
+                            "read-only session characteristics are not supported",
+                        ));
+                    }
+                    if let Some(iso) = isolation_of(modes) {
+                        let name = match iso {
+                            Isolation::Serializable => "serializable",
+                            Isolation::RepeatableRead => "repeatable read",
+                        };
+                        self.settings.set("default_transaction_isolation", name)?;
+                        self.facts.settings = self.settings.values();
+                    }
+                    StatementOutput::Command { tag: "SET".into() }
+                }
                 ast::Set::SetTransaction { modes, .. } => {
                     if let Some(iso) = isolation_of(modes) {
                         if !matches!(self.state, TxnState::Block { .. }) {

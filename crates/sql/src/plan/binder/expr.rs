@@ -102,14 +102,19 @@ fn parse_number(s: &str) -> Result<Typed, SqlError> {
     }
     match Decimal::from_str_exact(&plain).or_else(|_| Decimal::from_scientific(&plain)) {
         Ok(d) => Ok((Expr::Const(Value::Numeric(d)), DataType::Numeric(None))),
-        // Beyond numeric's 28 digits (`1e100`, `1.5e-300`): a float8, so
-        // that casts to float (and float arithmetic) still work.
-        Err(_) => match plain.parse::<f64>() {
+        // An exponent beyond numeric's range (`1e100`, `1.5e-300`): a
+        // float8, so that casts to float (and float arithmetic) still work.
+        // Too many digits without an exponent stays an error rather than
+        // silently losing them.
+        Err(_) if plain.contains(['e', 'E']) => match plain.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok((Expr::Const(Value::Float8(f)), DataType::Float8)),
             _ => Err(SqlError::out_of_range(format!(
                 "numeric literal {s} is out of range"
             ))),
         },
+        Err(_) => Err(SqlError::out_of_range(format!(
+            "numeric literal {s} is out of range"
+        ))),
     }
 }
 
@@ -118,7 +123,21 @@ fn parse_number(s: &str) -> Result<Typed, SqlError> {
 /// fails with 54001 rather than exhausting the thread's stack.
 pub const MAX_EXPR_DEPTH: usize = 1000;
 
-/// The items of a row value `(a, b, ...)` (or `ROW(a, b, ...)`).
+/// `a OR b OR ...` as a balanced tree (None for no items).
+fn balanced_or(mut items: Vec<ast::Expr>) -> Option<ast::Expr> {
+    if items.len() <= 1 {
+        return items.pop();
+    }
+    let right = items.split_off(items.len() / 2);
+    let (l, r) = (balanced_or(items)?, balanced_or(right)?);
+    Some(ast::Expr::BinaryOp {
+        left: Box::new(ast::Expr::Nested(Box::new(l))),
+        op: BinaryOperator::Or,
+        right: Box::new(ast::Expr::Nested(Box::new(r))),
+    })
+}
+
+/// The items of a row value `(a, b, ...)`.
 fn row_items(e: &ast::Expr) -> Option<&[ast::Expr]> {
     match e {
         ast::Expr::Tuple(items) => Some(items),
@@ -823,18 +842,16 @@ impl Binder<'_> {
     ) -> Result<Typed, SqlError> {
         // (a, b) IN ((1, 2), (3, 4)): one row comparison per list item.
         if let (Some(_), ast::InTarget::List(list)) = (row_items(expr), target) {
-            let any = list
+            let items: Vec<ast::Expr> = list
                 .iter()
                 .map(|item| ast::Expr::BinaryOp {
                     left: Box::new(expr.clone()),
                     op: BinaryOperator::Eq,
                     right: Box::new(item.clone()),
                 })
-                .reduce(|a, b| ast::Expr::BinaryOp {
-                    left: Box::new(ast::Expr::Nested(Box::new(a))),
-                    op: BinaryOperator::Or,
-                    right: Box::new(ast::Expr::Nested(Box::new(b))),
-                });
+                .collect();
+            // A balanced OR tree: a long list nests log2(n) levels, not n.
+            let any = balanced_or(items);
             let Some(any) = any else {
                 return Err(SqlError::syntax("IN list must not be empty"));
             };

@@ -548,6 +548,7 @@ impl Binder<'_> {
                     }
                     for (i, c) in scope.columns.iter().enumerate() {
                         if c.hidden
+                            || (c.merged && qualifier.is_none())
                             || qualifier
                                 .as_ref()
                                 .is_some_and(|q| c.table.as_deref() != Some(q.as_str()))
@@ -571,7 +572,13 @@ impl Binder<'_> {
                             None => (Expr::column(i, c.name.clone()), c.ty.clone()),
                         };
                         exprs.push(x);
-                        out.columns.push(ScopeColumn { ty: t, ..c.clone() });
+                        // A FROM item's columns are typed (a subquery's
+                        // untyped literal became text at its boundary).
+                        out.columns.push(ScopeColumn {
+                            ty: t,
+                            untyped: false,
+                            ..c.clone()
+                        });
                     }
                 }
                 SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
@@ -1051,7 +1058,14 @@ impl Binder<'_> {
             Some(JoinConstraint::Natural) => ls
                 .columns
                 .iter()
-                .filter(|c| !c.hidden && rs.columns.iter().any(|r| r.name == c.name && !r.hidden))
+                .filter(|c| {
+                    !c.hidden
+                        && !c.merged
+                        && rs
+                            .columns
+                            .iter()
+                            .any(|r| r.name == c.name && !r.hidden && !r.merged)
+                })
                 .map(|c| c.name.clone())
                 .collect(),
             _ => Vec::new(),
@@ -1076,7 +1090,7 @@ impl Binder<'_> {
             using_pairs.push((l, r));
         }
         for (_, r) in &using_pairs {
-            rs.columns[*r].hidden = true;
+            rs.columns[*r].merged = true;
         }
         let scope = ls.concat(rs);
         let mut condition = match constraint {
@@ -1146,7 +1160,7 @@ impl Binder<'_> {
         // sides with their USING columns reachable only by qualified name.
         let mut scope = scope;
         for (l, _) in &using_pairs {
-            scope.columns[*l].hidden = true;
+            scope.columns[*l].merged = true;
         }
         let mut exprs: Vec<Expr> = merged.iter().map(|(_, e)| e.clone()).collect();
         exprs.extend(
@@ -1314,6 +1328,7 @@ pub fn table_scope(table: &TableDesc) -> Scope {
                 name: c.name.clone(),
                 ty: c.ty.clone(),
                 hidden: c.hidden,
+                merged: false,
                 table_oid: table.id,
                 column_id: (i + 1) as i16,
                 untyped: false,
