@@ -455,7 +455,8 @@ impl Session {
                     let mut ddl = false;
                     let result = self
                         .run_in_txn(stmt, params, param_types, &mut txn, &mut ddl)
-                        .await;
+                        .await
+                        .map_err(crate::plan::binder::misplaced_aggregate);
                     let open_query = self.open_query.take();
                     let result = match (result, open_query) {
                         // A streaming SELECT keeps its transaction to the last row.
@@ -509,7 +510,10 @@ impl Session {
         let mut restarts = 0;
         loop {
             txn.begin_statement();
-            let out = self.run_in_txn(stmt, params, param_types, txn, ddl).await?;
+            let out = self
+                .run_in_txn(stmt, params, param_types, txn, ddl)
+                .await
+                .map_err(crate::plan::binder::misplaced_aggregate)?;
             match txn.end_statement().await.map_err(txn_error)? {
                 StatementEnd::Done => return Ok(out),
                 StatementEnd::Restart if restarts < STATEMENT_RESTARTS => {
@@ -724,21 +728,10 @@ impl Session {
         Ok(catalog)
     }
 
-    /// Runs a data or schema statement inside `txn`.
+    /// Runs a data or schema statement inside `txn`. Callers map its
+    /// errors through `misplaced_aggregate`, so the binder's internal marker
+    /// never reaches a client.
     async fn run_in_txn(
-        &mut self,
-        stmt: &Statement,
-        params: &[Value],
-        param_types: &[DataType],
-        txn: &mut Transaction,
-        ddl: &mut bool,
-    ) -> Result<StatementOutput, SqlError> {
-        self.run_in_txn_unchecked(stmt, params, param_types, txn, ddl)
-            .await
-            .map_err(crate::plan::binder::misplaced_aggregate)
-    }
-
-    async fn run_in_txn_unchecked(
         &mut self,
         stmt: &Statement,
         params: &[Value],
