@@ -38,9 +38,10 @@ pub struct TxnConfig {
     /// How long a reader waits for a live lock before failing.
     pub reader_lock_wait: Duration,
     /// How long a statement of an explicit transaction waits to lock the
-    /// rows it writes while another live transaction holds them. Those
-    /// locks are held until commit, so this is the wait PostgreSQL spends
-    /// on a row lock; a deadlock ends with 40001 after this long.
+    /// rows it writes while another live transaction holds them (and how
+    /// long a one-phase commit waits). Those locks are held until commit,
+    /// so this is the wait PostgreSQL spends on a row lock; a deadlock the
+    /// detector misses ends with 40001 after this long.
     pub statement_lock_wait: Duration,
     /// How many times [`TxnClient::run`] restarts a transaction on conflict.
     pub max_retries: u32,

@@ -764,8 +764,11 @@ impl Transaction {
                 Err(KvError::KeyOutsideRange { .. } | KvError::RangeNotFound { .. }) => {
                     return Ok(None);
                 }
+                // A one-phase commit holds no locks, so it cannot be part
+                // of a deadlock: it waits as long as a statement would
+                // (the lock is usually an open block's row lock).
                 Err(KvError::Txn(TxnConflict::Locked(lock))) => {
-                    let patience = self.client.config.writer_lock_wait;
+                    let patience = self.client.config.statement_lock_wait;
                     self.wait_for_lock(&lock, started, patience, &mut backoff)
                         .await?;
                 }
