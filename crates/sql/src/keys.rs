@@ -11,7 +11,7 @@
 //! invert the bytes. Keys are never decoded: a row's value holds every
 //! column, and an index entry's value holds the primary key suffix.
 
-use rangedb_sqltypes::{SqlError, Value};
+use rangedb_sqltypes::{DataType, SqlError, Value};
 use rust_decimal::Decimal;
 
 /// Prefix of every catalog key.
@@ -99,15 +99,10 @@ fn encode_non_null(out: &mut Vec<u8>, value: &Value) -> Result<(), SqlError> {
             encode_i64(out, value.as_i64().unwrap_or_default());
         }
         Value::Numeric(d) => {
-            // Integral numerics share the integer encoding so that a numeric
-            // key and an integer key of equal value are equal.
-            if d.fract().is_zero() {
-                if let Ok(i) = i64::try_from(d.trunc()) {
-                    out.push(0x10);
-                    encode_i64(out, i);
-                    return Ok(());
-                }
-            }
+            // Every numeric in one order-preserving encoding (integral ones
+            // too: sharing the integer encoding sorted 3 before 1.5). A
+            // bound of another type is first fitted to the column's type
+            // (`fit_key`).
             out.push(0x11);
             encode_decimal(out, *d);
         }
@@ -161,7 +156,112 @@ fn encode_non_null(out: &mut Vec<u8>, value: &Value) -> Result<(), SqlError> {
     Ok(())
 }
 
-/// Numerics that are not integral: sign class, decimal exponent, digits.
+/// Which side of a key range a bound is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundSide {
+    Lower,
+    Upper,
+}
+
+/// The number families whose keys are encoded differently.
+#[derive(PartialEq)]
+enum Family {
+    Int,
+    Numeric,
+    Float,
+    Other,
+}
+
+fn family_of_type(ty: &DataType) -> Family {
+    match ty {
+        DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Oid => Family::Int,
+        DataType::Numeric(_) => Family::Numeric,
+        DataType::Float4 | DataType::Float8 => Family::Float,
+        _ => Family::Other,
+    }
+}
+
+fn family_of_value(v: &Value) -> Family {
+    match v {
+        Value::Int2(_) | Value::Int4(_) | Value::Int8(_) | Value::Oid(_) => Family::Int,
+        Value::Numeric(_) => Family::Numeric,
+        Value::Float4(_) | Value::Float8(_) => Family::Float,
+        _ => Family::Other,
+    }
+}
+
+/// An equality key value for a column of type `ty`: `value` in the
+/// encoding of the column's number family, `None` when no value of the
+/// column can equal it (`int_col = 2.5`).
+pub fn fit_key(value: Value, ty: &DataType) -> Option<Value> {
+    let (want, have) = (family_of_type(ty), family_of_value(&value));
+    if want == have || want == Family::Other || have == Family::Other {
+        return Some(value);
+    }
+    match want {
+        Family::Int => {
+            let d = value_decimal(&value)?;
+            if !d.fract().is_zero() {
+                return None;
+            }
+            i64::try_from(d).ok().map(Value::Int8)
+        }
+        Family::Numeric => value_decimal(&value).map(Value::Numeric),
+        Family::Float => value.as_f64().map(Value::Float8),
+        Family::Other => Some(value),
+    }
+}
+
+/// A range bound for a column of type `ty`: `value` fitted to the
+/// column's number family, loosened where the fit is inexact (`int_col >
+/// 2.5` scans from 2 inclusive; the scan's filter still checks every row).
+/// `None`: no bound on this side.
+pub fn fit_bound(
+    value: Value,
+    inclusive: bool,
+    ty: &DataType,
+    side: BoundSide,
+) -> Option<(Value, bool)> {
+    let (want, have) = (family_of_type(ty), family_of_value(&value));
+    if want == have || want == Family::Other || have == Family::Other {
+        return Some((value, inclusive));
+    }
+    match want {
+        Family::Int => {
+            let d = value_decimal(&value)?;
+            let edge = match side {
+                BoundSide::Lower => d.floor(),
+                BoundSide::Upper => d.ceil(),
+            };
+            i64::try_from(edge).ok().map(|i| (Value::Int8(i), true))
+        }
+        Family::Numeric => value_decimal(&value).map(|d| (Value::Numeric(d), true)),
+        Family::Float => value.as_f64().map(|f| (Value::Float8(f), true)),
+        Family::Other => Some((value, inclusive)),
+    }
+}
+
+/// A number as a decimal (floats through their shortest text, which is
+/// what PostgreSQL's float-to-numeric cast gives); `None` for NaN,
+/// infinities and magnitudes a decimal cannot hold.
+fn value_decimal(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Numeric(d) => Some(*d),
+        Value::Float4(_) | Value::Float8(_) => {
+            let f = v.as_f64()?;
+            if !f.is_finite() {
+                return None;
+            }
+            let text = f.to_string();
+            Decimal::from_str_exact(&text)
+                .or_else(|_| Decimal::from_scientific(&text))
+                .ok()
+        }
+        other => other.as_i64().map(Decimal::from),
+    }
+}
+
+/// Numerics: sign class, decimal exponent, digits.
 fn encode_decimal(out: &mut Vec<u8>, d: Decimal) {
     let d = d.normalize();
     if d.is_zero() {
@@ -252,11 +352,62 @@ mod tests {
     }
 
     #[test]
-    fn equal_numbers_encode_equal_across_types() {
+    fn equal_numbers_encode_equal_within_a_family() {
         assert_eq!(enc(&Value::Int4(3), false), enc(&Value::Int8(3), false));
+        let num = |s: &str| Value::Numeric(Decimal::from_str(s).expect("decimal"));
+        assert_eq!(enc(&num("3"), false), enc(&num("3.00"), false));
+    }
+
+    #[test]
+    fn integral_and_fractional_numerics_sort_together() {
+        let num = |s: &str| Value::Numeric(Decimal::from_str(s).expect("decimal"));
+        let ordered = ["-100", "-1.5", "0.0", "1.5", "3", "4.50", "12.0", "100"];
+        for pair in ordered.windows(2) {
+            assert!(
+                enc(&num(pair[0]), false) < enc(&num(pair[1]), false),
+                "{} < {}",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+
+    #[test]
+    fn bounds_of_another_number_type_fit_the_column() {
+        let num = |s: &str| Value::Numeric(Decimal::from_str(s).expect("decimal"));
+        // int_col > 2.5 scans from 2 (inclusive); the filter drops 2.
         assert_eq!(
-            enc(&Value::Int4(3), false),
-            enc(&Value::Numeric(Decimal::new(300, 2)), false)
+            fit_bound(num("2.5"), false, &DataType::Int4, BoundSide::Lower),
+            Some((Value::Int8(2), true))
+        );
+        assert_eq!(
+            fit_bound(num("2.5"), false, &DataType::Int4, BoundSide::Upper),
+            Some((Value::Int8(3), true))
+        );
+        assert_eq!(
+            fit_bound(Value::Int4(0), false, &DataType::Float8, BoundSide::Upper),
+            Some((Value::Float8(0.0), true))
+        );
+        assert_eq!(
+            fit_bound(Value::Int4(7), false, &DataType::Int8, BoundSide::Lower),
+            Some((Value::Int4(7), false))
+        );
+        // No int equals 2.5; 3.0 is 3.
+        assert_eq!(fit_key(num("2.5"), &DataType::Int4), None);
+        assert_eq!(fit_key(num("3.0"), &DataType::Int4), Some(Value::Int8(3)));
+        assert_eq!(
+            fit_key(Value::Int4(1), &DataType::Float8),
+            Some(Value::Float8(1.0))
+        );
+        // Beyond what the column's keys can hold: no bound on that side.
+        assert_eq!(
+            fit_bound(
+                Value::Float8(1e300),
+                true,
+                &DataType::Int8,
+                BoundSide::Lower
+            ),
+            None
         );
     }
 

@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use rangedb_sqltypes::{Row, SqlError, Value};
+use rangedb_sqltypes::{DataType, Row, SqlError, Value};
 
 use super::pushdown;
 use super::relational::passes;
@@ -23,7 +23,9 @@ use super::slots::SlotRunner;
 use super::{ExecCtx, Operator};
 use crate::catalog::TableDesc;
 use crate::error::txn_error;
-use crate::keys::{encode_key_value, index_prefix, prefix_end, PRIMARY_INDEX_ID};
+use crate::keys::{
+    encode_key_value, fit_bound, fit_key, index_prefix, prefix_end, BoundSide, PRIMARY_INDEX_ID,
+};
 use crate::plan::{Access, Expr, KeyRange, Slot};
 use crate::rows::{decode_table_row, row_key_from_suffix};
 
@@ -103,16 +105,43 @@ impl ScanOp {
         self
     }
 
-    fn eval_keys(exprs: &[Expr], cx: &ExecCtx<'_>) -> Result<Option<Vec<Value>>, SqlError> {
+    /// The types of an index's key columns, in key order.
+    fn key_types(&self, index_id: u32) -> Vec<DataType> {
+        let ids: &[u32] = if index_id == PRIMARY_INDEX_ID {
+            &self.table.primary_key
+        } else {
+            match self.table.indexes.iter().find(|i| i.id == index_id) {
+                Some(i) => &i.columns,
+                None => &[],
+            }
+        };
+        ids.iter()
+            .map(|id| match self.table.position_of(*id) {
+                Some(p) => self.table.columns[p].ty.clone(),
+                None => DataType::Unknown,
+            })
+            .collect()
+    }
+
+    /// Evaluates equality key values, each fitted to its column's type;
+    /// `None` when no row can match (a NULL, or `int_col = 2.5`).
+    fn eval_keys(
+        exprs: &[Expr],
+        types: &[DataType],
+        cx: &ExecCtx<'_>,
+    ) -> Result<Option<Vec<Value>>, SqlError> {
         let env = cx.env(&[]);
         let mut out = Vec::with_capacity(exprs.len());
-        for e in exprs {
+        for (i, e) in exprs.iter().enumerate() {
             let v = e.eval(&[], &env)?;
             if v.is_null() {
                 // `col = NULL` matches nothing.
                 return Ok(None);
             }
-            out.push(v);
+            match fit_key(v, types.get(i).unwrap_or(&DataType::Unknown)) {
+                Some(v) => out.push(v),
+                None => return Ok(None),
+            }
         }
         Ok(Some(out))
     }
@@ -125,9 +154,14 @@ impl ScanOp {
         range: &KeyRange,
         cx: &ExecCtx<'_>,
     ) -> Result<Option<KeySpan>, SqlError> {
-        let Some(prefix_values) = Self::eval_keys(&range.prefix, cx)? else {
+        let types = self.key_types(index_id);
+        let Some(prefix_values) = Self::eval_keys(&range.prefix, &types, cx)? else {
             return Ok(None);
         };
+        let next_type = types
+            .get(range.prefix.len())
+            .cloned()
+            .unwrap_or(DataType::Unknown);
         let mut prefix = index_prefix(self.table.id, index_id);
         for (i, v) in prefix_values.iter().enumerate() {
             encode_key_value(&mut prefix, v, descending.get(i).copied().unwrap_or(false))?;
@@ -135,7 +169,7 @@ impl ScanOp {
         let mut start = prefix.clone();
         let mut end = prefix_end(&prefix);
         let env = cx.env(&[]);
-        let bound = |b: &Option<(Expr, bool)>| -> Result<KeyBound, SqlError> {
+        let bound = |b: &Option<(Expr, bool)>, side: BoundSide| -> Result<KeyBound, SqlError> {
             match b {
                 None => Ok(Some(None)),
                 Some((e, inclusive)) => {
@@ -143,13 +177,21 @@ impl ScanOp {
                     if v.is_null() {
                         return Ok(None);
                     }
+                    // A bound of another number type is fitted (and if
+                    // need be loosened) to the column's key encoding.
+                    let Some((v, inclusive)) = fit_bound(v, *inclusive, &next_type, side) else {
+                        return Ok(Some(None));
+                    };
                     let mut k = prefix.clone();
                     encode_key_value(&mut k, &v, range.next_descending)?;
-                    Ok(Some(Some((k, *inclusive))))
+                    Ok(Some(Some((k, inclusive))))
                 }
             }
         };
-        let (Some(lower), Some(upper)) = (bound(&range.lower)?, bound(&range.upper)?) else {
+        let (Some(lower), Some(upper)) = (
+            bound(&range.lower, BoundSide::Lower)?,
+            bound(&range.upper, BoundSide::Upper)?,
+        ) else {
             return Ok(None);
         };
         let (key_low, key_high) = if range.next_descending {
@@ -175,8 +217,9 @@ impl ScanOp {
             }
             Access::PointGets(keys) => {
                 let mut row_keys = Vec::new();
+                let types = self.key_types(PRIMARY_INDEX_ID);
                 for k in &keys {
-                    if let Some(values) = Self::eval_keys(k, cx)? {
+                    if let Some(values) = Self::eval_keys(k, &types, cx)? {
                         let mut key = index_prefix(self.table.id, PRIMARY_INDEX_ID);
                         for v in &values {
                             encode_key_value(&mut key, v, false)?;

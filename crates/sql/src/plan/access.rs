@@ -203,14 +203,19 @@ fn key_column(e: &Expr) -> Option<usize> {
     match e {
         Expr::Column { index, .. } => Some(*index),
         Expr::Cast { expr, from, to, .. } => {
-            let ints = |t: &DataType| {
-                matches!(
-                    t,
-                    DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Numeric(_)
-                )
+            // Only widening casts keep every value distinct and in order
+            // (int2 -> int4 -> int8 -> numeric); `numeric_col::int = 3`
+            // also holds for 2.6, so it is no key condition. The scan fits
+            // the bound to the column's own type (`keys::fit_bound`).
+            let rank = |t: &DataType| match t {
+                DataType::Int2 => Some(1),
+                DataType::Int4 => Some(2),
+                DataType::Int8 => Some(3),
+                DataType::Numeric(None) => Some(4),
+                _ => None,
             };
-            let same_family = (ints(from) && ints(to)) || (from.is_string() && to.is_string());
-            if same_family {
+            let widening = matches!((rank(from), rank(to)), (Some(a), Some(b)) if a <= b);
+            if widening || (from.is_string() && to.is_string()) {
                 key_column(expr)
             } else {
                 None
