@@ -84,7 +84,12 @@ async fn compute_one(
                             Some(v) => values.push(v),
                         }
                     }
-                    SlotValue::Set { values, has_null }
+                    let lookup = values.iter().cloned().collect();
+                    SlotValue::Set {
+                        values: std::sync::Arc::new(values),
+                        lookup: std::sync::Arc::new(lookup),
+                        has_null,
+                    }
                 }
             })
         }

@@ -183,7 +183,15 @@ pub enum Expr {
 #[derive(Debug, Clone)]
 pub enum SlotValue {
     Scalar(Value),
-    Set { values: Vec<Value>, has_null: bool },
+    /// The non-NULL values of an IN / ANY subquery. Shared, since an
+    /// uncorrelated subquery's result is handed to every row; `lookup`
+    /// answers `x IN (...)` without a scan (Value's Eq and Hash are SQL
+    /// equality, numbers of different types included).
+    Set {
+        values: std::sync::Arc<Vec<Value>>,
+        lookup: std::sync::Arc<std::collections::HashSet<Value>>,
+        has_null: bool,
+    },
 }
 
 /// What an expression is evaluated against besides its row.
@@ -365,7 +373,12 @@ impl Expr {
                 negated,
             } => {
                 let v = expr.eval(row, env)?;
-                let Some(SlotValue::Set { values, has_null }) = env.slots.get(*slot) else {
+                let Some(SlotValue::Set {
+                    values,
+                    lookup,
+                    has_null,
+                }) = env.slots.get(*slot)
+                else {
                     return Err(SqlError::internal("IN subquery slot not computed"));
                 };
                 if values.is_empty() && !has_null {
@@ -374,7 +387,7 @@ impl Expr {
                 if v.is_null() {
                     return Ok(Value::Null);
                 }
-                if values.iter().any(|x| sql_equal(&v, x) == Some(true)) {
+                if lookup.contains(&v) {
                     Value::Bool(!*negated)
                 } else if *has_null {
                     Value::Null
@@ -390,11 +403,14 @@ impl Expr {
                 all,
             } => {
                 let v = expr.eval(row, env)?;
-                let Some(SlotValue::Set { values, has_null }) = env.slots.get(*slot) else {
+                let Some(SlotValue::Set {
+                    values, has_null, ..
+                }) = env.slots.get(*slot)
+                else {
                     return Err(SqlError::internal("ANY/ALL subquery slot not computed"));
                 };
                 let mut saw_null = *has_null;
-                for x in values {
+                for x in values.iter() {
                     match ops::binary_op(*op, &v, x, signature, env.ctx)? {
                         Value::Bool(b) if b != *all => return Ok(Value::Bool(b)),
                         Value::Null => saw_null = true,
