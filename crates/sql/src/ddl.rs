@@ -627,6 +627,7 @@ pub async fn create_sequence(
 pub async fn truncate(
     binder: &mut Binder<'_>,
     names: &[ast::TruncateTableTarget],
+    restart_identity: bool,
     cx: &mut ExecCtx<'_>,
 ) -> Result<String, SqlError> {
     let mut tables = Vec::new();
@@ -640,8 +641,27 @@ pub async fn truncate(
                 .ok_or_else(|| undefined_table(&name))?,
         );
     }
-    for t in tables {
+    for t in &tables {
         delete_span(&table_prefix(t.id), cx).await?;
+    }
+    if restart_identity {
+        // The tables' own sequences (serial columns) start over. As with
+        // setval, the reset is not undone if the transaction rolls back
+        // (PostgreSQL's is transactional): nextval runs outside the
+        // statement's transaction, so a reset inside it would not be seen.
+        let owned: Vec<(String, i64)> = binder
+            .catalog
+            .sequences
+            .values()
+            .filter(|s| {
+                s.owned_by
+                    .is_some_and(|(table, _)| tables.iter().any(|t| t.id == table))
+            })
+            .map(|s| (s.name.clone(), s.start))
+            .collect();
+        for (name, start) in owned {
+            crate::sequences::setval(cx, &name, start, false).await?;
+        }
     }
     Ok("TRUNCATE TABLE".into())
 }

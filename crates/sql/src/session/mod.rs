@@ -894,7 +894,13 @@ impl Session {
                 tag: ddl::alter_table(&mut binder, at, &mut cx).await?,
             },
             Statement::Truncate(t) => StatementOutput::Command {
-                tag: ddl::truncate(&mut binder, &t.table_names, &mut cx).await?,
+                tag: ddl::truncate(
+                    &mut binder,
+                    &t.table_names,
+                    matches!(t.identity, Some(ast::TruncateIdentityOption::Restart)),
+                    &mut cx,
+                )
+                .await?,
             },
             Statement::CreateSequence {
                 name,
