@@ -56,3 +56,21 @@ SELECT id, price FROM dml_products ORDER BY id;
 SELECT * FROM dml_products WHERE id = 1;
 \x off
 DROP TABLE dml_products, dml_orders, dml_archive;
+-- COPY with a HEADER line, in and out, new and old option syntax
+CREATE TABLE dml_copy (a int PRIMARY KEY, b text);
+COPY dml_copy FROM STDIN WITH (FORMAT csv, HEADER);
+a,b
+1,x
+\.
+COPY dml_copy FROM STDIN CSV HEADER;
+a,b
+2,"y,z"
+\.
+COPY dml_copy FROM STDIN WITH (FORMAT text, HEADER true);
+a	b
+3	w
+\.
+COPY (SELECT 1 AS a, 'x' AS b) TO STDOUT WITH (FORMAT csv, HEADER);
+COPY dml_copy TO STDOUT WITH (FORMAT text, HEADER true);
+COPY dml_copy (b) TO STDOUT CSV HEADER;
+DROP TABLE dml_copy;

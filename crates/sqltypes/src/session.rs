@@ -43,8 +43,13 @@ impl Column {
 /// The text formats of COPY.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CopyFormat {
-    /// PostgreSQL's default tab-separated format with `\N` for NULL.
-    Text { delimiter: char, null: String },
+    /// PostgreSQL's default tab-separated format with `\N` for NULL;
+    /// `header`: a first line of column names (skipped on input).
+    Text {
+        delimiter: char,
+        null: String,
+        header: bool,
+    },
     /// CSV: `quote` for quoting, empty unquoted field for NULL by default.
     Csv {
         delimiter: char,

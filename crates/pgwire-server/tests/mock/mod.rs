@@ -255,6 +255,7 @@ impl MockSession {
                     format: CopyFormat::Text {
                         delimiter: '\t',
                         null: "\\N".into(),
+                        header: false,
                     },
                 })
             }
@@ -271,6 +272,7 @@ impl MockSession {
                     format: CopyFormat::Text {
                         delimiter: '\t',
                         null: "\\N".into(),
+                        header: false,
                     },
                     tag: format!("COPY {}", data.len()),
                     data,

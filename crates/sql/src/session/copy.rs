@@ -14,7 +14,8 @@ pub enum CopySpec {
     Out {
         plan: Box<Plan>,
         format: CopyFormat,
-        width: usize,
+        /// The output columns' names, for a HEADER line.
+        names: Vec<String>,
     },
 }
 
@@ -48,7 +49,17 @@ impl CopyIn {
             )
         })?;
         match &self.format {
-            CopyFormat::Text { delimiter, null } => parse_text(&text, *delimiter, null),
+            CopyFormat::Text {
+                delimiter,
+                null,
+                header,
+            } => {
+                let mut rows = parse_text(&text, *delimiter, null)?;
+                if *header && !rows.is_empty() {
+                    rows.remove(0);
+                }
+                Ok(rows)
+            }
             CopyFormat::Csv {
                 delimiter,
                 null,
@@ -121,7 +132,21 @@ fn format_from(
     }
     for o in legacy {
         match o {
-            ast::CopyLegacyOption::Csv(_) => csv = true,
+            ast::CopyLegacyOption::Csv(csv_options) => {
+                csv = true;
+                for c in csv_options {
+                    match c {
+                        ast::CopyLegacyCsvOption::Header => header = true,
+                        ast::CopyLegacyCsvOption::Quote(q) => quote = *q,
+                        ast::CopyLegacyCsvOption::Escape(e) => escape = Some(*e),
+                        other => {
+                            return Err(SqlError::unsupported(format!(
+                                "COPY option {other:?} is not supported"
+                            )))
+                        }
+                    }
+                }
+            }
             ast::CopyLegacyOption::Delimiter(d) => delimiter = Some(*d),
             ast::CopyLegacyOption::Null(n) => null = Some(n.clone()),
             ast::CopyLegacyOption::Header => header = true,
@@ -147,6 +172,7 @@ fn format_from(
         CopyFormat::Text {
             delimiter: delimiter.unwrap_or('\t'),
             null: null.unwrap_or_else(|| "\\N".into()),
+            header,
         }
     })
 }
@@ -188,7 +214,7 @@ impl CopySpec {
                 }))
             }
             (true, ast::CopyTarget::Stdout) => {
-                let (plan, scope) = match source {
+                let (plan, names) = match source {
                     ast::CopySource::Table {
                         table_name,
                         columns,
@@ -209,44 +235,48 @@ impl CopySpec {
                                     crate::plan::Expr::column(*i, scope.columns[*i].name.clone())
                                 })
                                 .collect();
+                            let names = keep
+                                .iter()
+                                .map(|i| scope.columns[*i].name.clone())
+                                .collect();
                             (
                                 Plan::Project {
                                     input: Box::new(plan),
                                     exprs,
                                     slots: vec![],
                                 },
-                                keep.len(),
+                                names,
                             )
                         } else {
                             let mut exprs = Vec::new();
+                            let mut names = Vec::new();
                             for c in columns {
                                 let n = ident_name(c);
                                 let i = scope
                                     .resolve(None, &n)?
                                     .ok_or_else(|| crate::plan::binder::undefined_column(&n))?;
-                                exprs.push(crate::plan::Expr::column(i, n));
+                                exprs.push(crate::plan::Expr::column(i, n.clone()));
+                                names.push(n);
                             }
-                            let w = exprs.len();
                             (
                                 Plan::Project {
                                     input: Box::new(plan),
                                     exprs,
                                     slots: vec![],
                                 },
-                                w,
+                                names,
                             )
                         }
                     }
                     ast::CopySource::Query(q) => {
                         let (plan, scope) = binder.bind_query(q)?;
-                        let w = scope.columns.len();
-                        (plan, w)
+                        (plan, scope.columns.iter().map(|c| c.name.clone()).collect())
                     }
                 };
                 Ok(CopySpec::Out {
                     plan: Box::new(plan),
                     format,
-                    width: scope,
+                    names,
                 })
             }
             _ => Err(SqlError::new(
@@ -422,6 +452,20 @@ fn escape_text(s: &str, delimiter: char) -> String {
         }
     }
     out
+}
+
+/// The HEADER line of COPY TO, when the format asks for one: the column
+/// names, quoted and escaped as data would be.
+pub fn header_line(names: &[String], format: &CopyFormat) -> Option<Vec<u8>> {
+    let wanted = match format {
+        CopyFormat::Text { header, .. } | CopyFormat::Csv { header, .. } => *header,
+    };
+    if !wanted {
+        return None;
+    }
+    let row: Row = names.iter().map(|n| Value::Text(n.clone())).collect();
+    let lines = encode_rows(&[row], format, &EvalContext::default()).ok()?;
+    lines.into_iter().next()
 }
 
 /// Encodes rows as COPY data lines.

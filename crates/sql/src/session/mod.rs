@@ -945,13 +945,15 @@ impl Session {
                     copy::CopySpec::Out {
                         plan,
                         format,
-                        width,
+                        names,
                     } => {
                         let rows = run_plan(&plan, &mut cx).await?;
                         let n = rows.len();
-                        let data = copy::encode_rows(&rows, &format, &eval)?;
+                        let mut data: Vec<Vec<u8>> =
+                            copy::header_line(&names, &format).into_iter().collect();
+                        data.extend(copy::encode_rows(&rows, &format, &eval)?);
                         StatementOutput::CopyOut {
-                            columns: width,
+                            columns: names.len(),
                             format,
                             data,
                             tag: format!("COPY {n}"),
