@@ -234,12 +234,19 @@ async fn snapshot_carries_exactly_the_range_span_and_replaces_it() {
     let mut b = rangedb_storage::Batch::new();
     mvcc::put_version(&mut b, b"n", Timestamp(5), b"other".to_vec()).unwrap();
     leader_engine.write(b, false).unwrap();
-    let snap = leader
+    let built = leader
         .get_snapshot_builder()
         .await
         .build_snapshot()
         .await
         .unwrap();
+    // Building records the meta; the data is read when it is asked for.
+    let snap = leader
+        .get_current_snapshot()
+        .await
+        .unwrap()
+        .expect("a snapshot was built");
+    assert_eq!(snap.meta, built.meta);
 
     // The follower has a stale key in the span and a neighbour's key outside it.
     let follower_engine = Arc::new(MemEngine::new());
@@ -265,6 +272,48 @@ async fn snapshot_carries_exactly_the_range_span_and_replaces_it() {
         load_state(follower_engine.as_ref(), 2).unwrap().descriptor,
         Some(d)
     );
+}
+
+#[tokio::test]
+async fn snapshot_data_is_read_when_asked_for_and_covers_later_entries() {
+    let engine = Arc::new(MemEngine::new());
+    let d = desc(2, b"b", Some(b"m"));
+    let (mut sm, _rx) = bootstrapped(&engine, &d).await;
+    assert!(
+        sm.get_current_snapshot().await.unwrap().is_none(),
+        "no snapshot before one is built"
+    );
+    sm.apply([entry(11, Command::Write { ops: vec![put(b"c", 5)] })])
+        .await
+        .unwrap();
+    let built = sm
+        .get_snapshot_builder()
+        .await
+        .build_snapshot()
+        .await
+        .unwrap();
+    assert_eq!(built.meta.last_log_id.map(|l| l.index), Some(11));
+    // Applied after the build: a snapshot asked for now is newer and has it.
+    sm.apply([entry(12, Command::Write { ops: vec![put(b"d", 6)] })])
+        .await
+        .unwrap();
+    let snap = sm.get_current_snapshot().await.unwrap().expect("built");
+    assert_eq!(snap.meta.last_log_id.map(|l| l.index), Some(12));
+    assert_ne!(snap.meta.snapshot_id, built.meta.snapshot_id);
+
+    let follower_engine = Arc::new(MemEngine::new());
+    let (tx, _rx2) = mpsc::unbounded_channel();
+    let mut follower = RangeStateMachine::open(2, follower_engine.clone(), tx).unwrap();
+    follower
+        .install_snapshot(&snap.meta, snap.snapshot)
+        .await
+        .unwrap();
+    let rows = mvcc::scan(follower_engine.as_ref(), b"", None, Timestamp::MAX, 100).unwrap();
+    let keys: Vec<&[u8]> = rows.iter().map(|(k, _)| k.as_slice()).collect();
+    assert_eq!(keys, vec![&b"c"[..], b"d"]);
+    // The installed snapshot is the follower's current one.
+    let again = follower.get_current_snapshot().await.unwrap().expect("installed");
+    assert_eq!(again.meta, snap.meta);
 }
 
 fn txn_entry(index: u64, cmd: crate::command::TxnCommand) -> Entry<TypeConfig> {

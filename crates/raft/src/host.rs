@@ -93,6 +93,12 @@ impl Replica {
         self.shared.state()
     }
 
+    /// A receiver that changes whenever this replica applies entries or
+    /// installs a snapshot (see [`SmShared::subscribe_changes`]).
+    pub fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.shared.subscribe_changes()
+    }
+
     /// This replica's view of the current leader.
     pub fn leader(&self) -> Option<NodeId> {
         self.raft.metrics().borrow().current_leader

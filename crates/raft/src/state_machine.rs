@@ -56,13 +56,30 @@ pub struct SmShared {
     /// Held while applying and while reading a snapshot, so a snapshot sees
     /// exactly the state at its log id.
     apply_lock: Mutex<()>,
-    current_snapshot: Mutex<Option<StoredSnapshot>>,
+    /// The meta of the latest snapshot built or installed; its data is read
+    /// from the engine on demand.
+    current_snapshot: Mutex<Option<SnapshotMeta<u64, BasicNode>>>,
+    /// Bumped after every apply or snapshot install, so that a waiter (a
+    /// transaction waiting for a lock to go) re-checks the range's state as
+    /// soon as it may have changed instead of polling on a timer.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl SmShared {
     /// A copy of the applied state.
     pub fn state(&self) -> RangeState {
         self.state.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// A receiver that sees a change each time this replica applies log
+    /// entries or installs a snapshot (subscribe before checking the state,
+    /// then wait on `changed()`: nothing applied in between is missed).
+    pub fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn note_change(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// The range this state machine belongs to.
@@ -215,6 +232,7 @@ impl RangeStateMachine {
             state: RwLock::new(state),
             apply_lock: Mutex::new(()),
             current_snapshot: Mutex::new(None),
+            changes: tokio::sync::watch::Sender::new(0),
         });
         Ok(Self {
             engine,
@@ -380,59 +398,91 @@ impl RangeStateMachine {
     }
 }
 
-impl SmSnapshotSource {
-    /// Builds a snapshot of the range's current applied state and makes it the
-    /// current snapshot. An uninitialised replica yields an empty snapshot.
-    fn build_now(&self) -> Result<StoredSnapshot, StorageError> {
-        let snap_err = |e| sto_err(ErrorSubject::Snapshot(None), ErrorVerb::Read, e);
-        let stored = {
-            let _guard = self
-                .shared
-                .apply_lock
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let st = self.shared.state();
-            let mut entries = Vec::new();
-            if let Some(descriptor) = &st.descriptor {
-                let (start, end) = engine_span(descriptor);
-                for cf in Cf::MVCC {
-                    self.engine
-                        .visit(cf, &start, Some(&end), &mut |k, v| {
-                            entries.push((cf, k.to_vec(), v.to_vec()));
-                            true
-                        })
-                        .map_err(snap_err)?;
-                }
-            }
-            let data = ser(&SnapshotPayload {
-                descriptor: st.descriptor.clone(),
-                gc_threshold: st.gc_threshold,
-                entries,
-            })?;
-            let index = st.applied.map(|l| l.index).unwrap_or(0);
-            let meta = SnapshotMeta {
-                last_log_id: st.applied,
-                last_membership: st.membership.clone(),
-                snapshot_id: format!("r{}-i{}-{}", self.shared.range_id, index, uuid_like()),
-            };
-            StoredSnapshot { meta, data }
-        };
-        metrics::counter!("rangedb_raft_snapshots_built_total").increment(1);
+impl SmShared {
+    /// Records a snapshot of the current applied state (meta only; the
+    /// data stays in the engine, see [`SmShared::materialize`]) and makes it
+    /// the current snapshot.
+    fn record_snapshot(&self) -> SnapshotMeta<u64, BasicNode> {
+        let st = self.state();
+        let meta = snapshot_meta(self.range_id, &st);
         *self
-            .shared
             .current_snapshot
             .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(stored.clone());
-        Ok(stored)
+            .unwrap_or_else(|p| p.into_inner()) = Some(meta.clone());
+        meta
+    }
+
+    /// The current snapshot with its data, read from the engine now: the
+    /// range's entries in every MVCC column family and its descriptor,
+    /// taken under the apply lock so that they match the applied log id
+    /// exactly. If entries were applied since the recorded snapshot, this
+    /// is a newer one (a new id at the applied log id), which becomes the
+    /// current snapshot. `None` until a snapshot was built or installed.
+    ///
+    /// Openraft builds snapshots only to purge the log (it keeps just the
+    /// meta of what it built) and asks for the data only when a follower
+    /// needs it. The data is the engine's, already durable, so building is
+    /// free and the full copy is made only for a follower that needs one,
+    /// rather than every few thousand entries while the range is written.
+    fn materialize(&self, engine: &dyn Engine) -> Result<Option<StoredSnapshot>, StorageError> {
+        let snap_err = |e| sto_err(ErrorSubject::Snapshot(None), ErrorVerb::Read, e);
+        let _guard = self.apply_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut current = self
+            .current_snapshot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let Some(recorded) = current.clone() else {
+            return Ok(None);
+        };
+        let st = self.state();
+        let meta = if recorded.last_log_id == st.applied && recorded.last_membership == st.membership
+        {
+            recorded
+        } else {
+            snapshot_meta(self.range_id, &st)
+        };
+        let mut entries = Vec::new();
+        if let Some(descriptor) = &st.descriptor {
+            let (start, end) = engine_span(descriptor);
+            for cf in Cf::MVCC {
+                engine
+                    .visit(cf, &start, Some(&end), &mut |k, v| {
+                        entries.push((cf, k.to_vec(), v.to_vec()));
+                        true
+                    })
+                    .map_err(snap_err)?;
+            }
+        }
+        let data = ser(&SnapshotPayload {
+            descriptor: st.descriptor.clone(),
+            gc_threshold: st.gc_threshold,
+            entries,
+        })?;
+        metrics::counter!("rangedb_raft_snapshots_built_total").increment(1);
+        *current = Some(meta.clone());
+        Ok(Some(StoredSnapshot { meta, data }))
+    }
+}
+
+/// The meta of a snapshot of `st`, with a fresh id.
+fn snapshot_meta(range_id: RangeId, st: &RangeState) -> SnapshotMeta<u64, BasicNode> {
+    let index = st.applied.map(|l| l.index).unwrap_or(0);
+    SnapshotMeta {
+        last_log_id: st.applied,
+        last_membership: st.membership.clone(),
+        snapshot_id: format!("r{range_id}-i{index}-{}", uuid_like()),
     }
 }
 
 impl RaftSnapshotBuilder<TypeConfig> for Arc<SmSnapshotSource> {
+    /// Records the snapshot's meta only: openraft keeps nothing else of a
+    /// built snapshot, and the data is read when a follower needs it
+    /// ([`RaftStateMachine::get_current_snapshot`]).
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError> {
-        let s = self.build_now()?;
+        let meta = self.shared.record_snapshot();
         Ok(Snapshot {
-            meta: s.meta,
-            snapshot: Box::new(Cursor::new(s.data)),
+            meta,
+            snapshot: Box::new(Cursor::new(Vec::new())),
         })
     }
 }
@@ -445,9 +495,9 @@ fn uuid_like() -> u64 {
         .unwrap_or(0)
 }
 
-/// What the snapshot builder needs: the engine and the shared state.
+/// What the snapshot builder needs: the shared state (building records
+/// the applied state; the data is read from the engine when it is sent).
 pub struct SmSnapshotSource {
-    engine: Arc<dyn Engine>,
     shared: Arc<SmShared>,
 }
 
@@ -498,6 +548,7 @@ impl RaftStateMachine<TypeConfig> for RangeStateMachine {
             *self.shared.state.write().unwrap_or_else(|p| p.into_inner()) = st;
             responses
         };
+        self.shared.note_change();
         for id in created {
             // The host outlives its state machines; a closed channel means shutdown.
             let _ = self.events.send(HostEvent::RangeCreated {
@@ -510,7 +561,6 @@ impl RaftStateMachine<TypeConfig> for RangeStateMachine {
 
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
         Arc::new(SmSnapshotSource {
-            engine: self.engine.clone(),
             shared: self.shared.clone(),
         })
     }
@@ -565,29 +615,22 @@ impl RaftStateMachine<TypeConfig> for RangeStateMachine {
             })?;
             *self.shared.state.write().unwrap_or_else(|p| p.into_inner()) = st;
         }
+        self.shared.note_change();
         metrics::counter!("rangedb_raft_snapshots_installed_total").increment(1);
         tracing::info!(range_id, snapshot = %meta.snapshot_id, "installed snapshot");
         *self
             .shared
             .current_snapshot
             .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(StoredSnapshot {
-            meta: meta.clone(),
-            data,
-        });
+            .unwrap_or_else(|p| p.into_inner()) = Some(meta.clone());
         Ok(())
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError> {
-        // In memory only: after a restart openraft rebuilds one itself, since
-        // every initialised range has a purged log prefix (INITIAL_LOG_INDEX).
-        let cur = self
-            .shared
-            .current_snapshot
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        Ok(cur.map(|s| Snapshot {
+        // Nothing survives a restart: openraft then builds one itself
+        // (every initialised range has a purged log prefix,
+        // INITIAL_LOG_INDEX), which costs nothing until a follower needs it.
+        Ok(self.shared.materialize(self.engine.as_ref())?.map(|s| Snapshot {
             meta: s.meta,
             snapshot: Box::new(Cursor::new(s.data)),
         }))
