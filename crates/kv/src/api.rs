@@ -83,7 +83,21 @@ pub enum RangeRequest {
     },
     /// Meta range only: `waiter` no longer waits.
     WaitEnded { waiter: Timestamp },
+    /// Waits (at most `wait_ms`, capped at [`MAX_LOCK_WAIT_MS`]) until the
+    /// lock of the transaction that started at `owner` on `key` is gone,
+    /// then answers `LockWaitEnded`. A writer that met a live lock sends
+    /// this instead of sleeping, so it learns of the release as soon as the
+    /// leader applies it. Changes nothing.
+    WaitForLockRelease {
+        key: Vec<u8>,
+        owner: Timestamp,
+        wait_ms: u32,
+    },
 }
+
+/// The longest one `WaitForLockRelease` waits; a waiter that needs longer
+/// asks again (and re-checks the owner's status in between).
+pub const MAX_LOCK_WAIT_MS: u32 = 2_000;
 
 /// The answer to a [`RangeRequest`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,6 +146,9 @@ pub enum RangeResponse {
     },
     /// `WaitEnded` was recorded.
     WaitEnded,
+    /// The answer to `WaitForLockRelease`: whether the lock is gone (false:
+    /// the wait timed out with the lock still there).
+    LockWaitEnded { released: bool },
 }
 
 /// A key-addressed request: any node accepts it and routes it to the right

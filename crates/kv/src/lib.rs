@@ -22,6 +22,7 @@ pub mod client;
 pub mod deadlock;
 pub mod gc;
 pub mod latches;
+pub mod lock_wait;
 pub mod meta;
 pub mod remote;
 pub mod resolve;

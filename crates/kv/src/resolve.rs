@@ -62,3 +62,25 @@ pub async fn resolve_lock(
         .await?;
     Ok(true)
 }
+
+/// Waits, at most `wait`, for `lock` to leave its key (its owner committed
+/// or rolled back), asking the key's range leader to answer as soon as it
+/// applies the release. Returns whether the lock is gone.
+pub async fn wait_for_release(
+    client: &KvClient,
+    lock: &LockInfo,
+    wait: std::time::Duration,
+) -> Result<bool, KvError> {
+    let wait_ms = u32::try_from(wait.as_millis()).unwrap_or(u32::MAX);
+    let req = RangeRequest::WaitForLockRelease {
+        key: lock.key.clone(),
+        owner: lock.start_ts,
+        wait_ms,
+    };
+    match client.route(&lock.key, |_| req.clone()).await?.1 {
+        RangeResponse::LockWaitEnded { released } => Ok(released),
+        other => Err(KvError::Internal(format!(
+            "unexpected answer to a lock wait: {other:?}"
+        ))),
+    }
+}

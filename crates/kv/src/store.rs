@@ -319,6 +319,26 @@ impl Store {
                 self.deadlocks.wait_ended(waiter);
                 Ok(RangeResponse::WaitEnded)
             }
+            RangeRequest::WaitForLockRelease {
+                key,
+                owner,
+                wait_ms,
+            } => {
+                validate_key(&key)?;
+                let wait = std::time::Duration::from_millis(
+                    wait_ms.min(crate::api::MAX_LOCK_WAIT_MS).into(),
+                );
+                let released = crate::lock_wait::wait_for_release(
+                    &replica,
+                    self.host.engine().as_ref(),
+                    self.node_id(),
+                    &key,
+                    owner,
+                    wait,
+                )
+                .await?;
+                Ok(RangeResponse::LockWaitEnded { released })
+            }
             RangeRequest::AllocRangeId => {
                 match self.propose(&replica, Command::AllocRangeId).await? {
                     CommandResponse::RangeId(id) => Ok(RangeResponse::RangeId(id)),
@@ -483,6 +503,26 @@ impl Store {
             RangeRequest::Txn(cmd) => {
                 for k in cmd.keys() {
                     validate_key(k)?;
+                }
+                // A check that finds the owner alive decides nothing, so it
+                // is answered without a Raft write (waiters check often).
+                if let TxnCommand::CheckStatus {
+                    primary,
+                    start_ts,
+                    now,
+                    ..
+                } = &cmd
+                {
+                    if let Some(status) = crate::lock_wait::alive_status(
+                        &replica,
+                        self.host.engine().as_ref(),
+                        self.node_id(),
+                        primary,
+                        *start_ts,
+                        *now,
+                    )? {
+                        return Ok(RangeResponse::TxnStatus(status));
+                    }
                 }
                 match self.propose(&replica, Command::Txn(cmd)).await? {
                     CommandResponse::Txn(Ok(TxnOutcome::Done)) => Ok(RangeResponse::TxnDone),

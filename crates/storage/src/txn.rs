@@ -377,7 +377,8 @@ pub fn heartbeat(
 
 /// The one-phase fast path: when every write of a transaction falls in one
 /// range, checks exactly what prewrite would and writes the committed
-/// versions at `commit_ts` directly, in the same batch.
+/// versions at `commit_ts` directly, in the same batch. Keys the
+/// transaction's statements locked are committed and unlocked with the rest.
 pub fn commit_one_phase(
     engine: &dyn Engine,
     batch: &mut Batch,
@@ -393,9 +394,11 @@ pub fn commit_one_phase(
         let op = match check_write(engine, m.key(), start_ts, start_ts)? {
             Ok(WriteCheck::Fresh) => stage_value(&mut out, m, start_ts),
             Ok(WriteCheck::Done) => continue,
-            // The fast path is taken only by transactions that hold no locks.
-            Ok(WriteCheck::Relock(lock)) => {
-                return Ok(Err(TxnConflict::Locked(lock.info(m.key()))))
+            // A lock a statement of this transaction took: it already
+            // excluded other writers, and it goes with this commit.
+            Ok(WriteCheck::Relock(_)) => {
+                out.delete(Cf::Lock, lock_key(m.key()));
+                stage_value(&mut out, m, start_ts)
             }
             Err(c) => return Ok(Err(c)),
         };

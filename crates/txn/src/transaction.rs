@@ -32,6 +32,7 @@ use crate::resolver::Resolution;
 use rangedb_common::keys::next_key;
 use rangedb_common::{KvError, LockInfo, Mutation, RangeDescriptor, Timestamp, TxnConflict};
 use rangedb_kv::client::SCAN_CHUNK;
+use rangedb_kv::resolve;
 use rangedb_kv::{RangeRequest, RangeResponse, ReadSet, TxnCommand};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -60,6 +61,10 @@ pub const WRITE_BATCH: usize = 512;
 
 /// How many reads of one [`Transaction::get_batch`] are in flight at once.
 const GET_BATCH_CONCURRENCY: usize = 32;
+
+/// The longest a waiter waits at a lock's range in one go before it checks
+/// the owner's status (and renews its deadlock-detector edge) again.
+const LOCK_WAIT_ROUND: Duration = Duration::from_millis(500);
 
 /// How long a waiter waits for the deadlock detector's answer before it
 /// waits without one.
@@ -195,12 +200,25 @@ impl Transaction {
         if self.client.resolve(lock).await? == Resolution::Cleared {
             return Ok(());
         }
-        if started.elapsed() >= patience {
+        let waited = started.elapsed();
+        if waited >= patience {
             return Err(TxnError::Retryable(TxnConflict::Locked(lock.clone())));
         }
-        tokio::time::sleep(*backoff).await;
-        *backoff = (*backoff * 2).min(Duration::from_millis(200));
-        Ok(())
+        // Wait at the lock's range for its release rather than on a timer;
+        // the round is bounded so that the owner's status (a dead owner's
+        // lock expires) and the deadlock edge are checked again in between.
+        let round = (patience - waited).min(LOCK_WAIT_ROUND);
+        match resolve::wait_for_release(&self.client.kv, lock, round).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                // The range moved or is electing a leader: fall back to a
+                // timer, then try again.
+                tracing::debug!("waiting for the lock on {:?}: {e}", lock.key);
+                tokio::time::sleep(*backoff).await;
+                *backoff = (*backoff * 2).min(Duration::from_millis(200));
+                Ok(())
+            }
+        }
     }
 
     /// Reads `key` as of the start timestamp (or the transaction's own write).
@@ -538,9 +556,11 @@ impl Transaction {
         }
         let started = Instant::now();
         let mutations = self.buffered_mutations(self.writes.keys());
-        // The fast path needs a small transaction that holds no locks and
-        // still reads at its start timestamp.
-        let may_one_phase = self.locked.is_empty()
+        // The fast path needs a small transaction that still reads at its
+        // start timestamp. Locks its statements took go with the commit,
+        // so each must be one of the writes (after the write-back above,
+        // they all are).
+        let may_one_phase = self.locked.iter().all(|k| self.writes.contains_key(k))
             && self.read_ts == self.start_ts
             && crash.is_none()
             && mutations.len() <= WRITE_BATCH;
@@ -556,7 +576,14 @@ impl Transaction {
         let result = match one_phase {
             Ok(Some(ts)) => Ok(ts),
             Ok(None) => self.commit_two_phase(mutations, crash).await,
-            Err(e) => Err(e),
+            // Refused: nothing applied, so the statements' locks must go.
+            // (Unknown: they went with the commit, or expire.)
+            Err(e) => {
+                if !matches!(e, TxnError::CommitUnknown(_)) && !self.locked.is_empty() {
+                    self.abandon_locks().await;
+                }
+                Err(e)
+            }
         };
         metrics::histogram!("rangedb_txn_commit_seconds").record(started.elapsed().as_secs_f64());
         match &result {
@@ -721,6 +748,24 @@ impl Transaction {
         desc: &RangeDescriptor,
         mutations: &[Mutation],
     ) -> Result<Option<Timestamp>, TxnError> {
+        let mut waited = false;
+        let result = self
+            .commit_one_phase_waiting(desc, mutations, &mut waited)
+            .await;
+        if waited {
+            self.forget_wait().await;
+        }
+        result
+    }
+
+    /// [`Self::commit_one_phase`], noting in `waited` whether it reported a
+    /// wait to the deadlock detector.
+    async fn commit_one_phase_waiting(
+        &self,
+        desc: &RangeDescriptor,
+        mutations: &[Mutation],
+        waited: &mut bool,
+    ) -> Result<Option<Timestamp>, TxnError> {
         let kv = &self.client.kv;
         let mut reads = ReadSet::default();
         if self.validates_reads() {
@@ -764,10 +809,15 @@ impl Transaction {
                 Err(KvError::KeyOutsideRange { .. } | KvError::RangeNotFound { .. }) => {
                     return Ok(None);
                 }
-                // A one-phase commit holds no locks, so it cannot be part
-                // of a deadlock: it waits as long as a statement would
-                // (the lock is usually an open block's row lock).
+                // It waits as long as a statement would (the lock is
+                // usually an open block's row lock). Without locks of its
+                // own it cannot be part of a deadlock; with them (its
+                // statements' row locks) it reports the wait like they do.
                 Err(KvError::Txn(TxnConflict::Locked(lock))) => {
+                    if !self.locked.is_empty() {
+                        *waited = true;
+                        self.detect_deadlock(&lock).await?;
+                    }
                     let patience = self.client.config.statement_lock_wait;
                     self.wait_for_lock(&lock, started, patience, &mut backoff)
                         .await?;
@@ -827,15 +877,20 @@ impl Transaction {
             .prewrite_batch_waiting(mutations, primary, patience, pessimistic, &mut waited)
             .await;
         if waited {
-            let ended = self.client.kv.wait_ended(self.start_ts);
-            match tokio::time::timeout(DETECTOR_PATIENCE, ended).await {
-                Ok(Ok(())) => {}
-                // The edge expires on its own (deadlock::EDGE_TTL).
-                Ok(Err(e)) => tracing::debug!("deadlock detector: {e}"),
-                Err(_) => tracing::debug!("deadlock detector did not answer"),
-            }
+            self.forget_wait().await;
         }
         result
+    }
+
+    /// Tells the deadlock detector this transaction no longer waits.
+    async fn forget_wait(&self) {
+        let ended = self.client.kv.wait_ended(self.start_ts);
+        match tokio::time::timeout(DETECTOR_PATIENCE, ended).await {
+            Ok(Ok(())) => {}
+            // The edge expires on its own (deadlock::EDGE_TTL).
+            Ok(Err(e)) => tracing::debug!("deadlock detector: {e}"),
+            Err(_) => tracing::debug!("deadlock detector did not answer"),
+        }
     }
 
     /// Asks the deadlock detector whether waiting for `lock` is safe.
