@@ -148,7 +148,9 @@ pub enum RangeResponse {
     WaitEnded,
     /// The answer to `WaitForLockRelease`: whether the lock is gone (false:
     /// the wait timed out with the lock still there).
-    LockWaitEnded { released: bool },
+    LockWaitEnded {
+        released: bool,
+    },
 }
 
 /// A key-addressed request: any node accepts it and routes it to the right

@@ -82,6 +82,12 @@ pub async fn wait_for_release(
             }
             Ok(Ok(())) => {}
         }
+        // A split may have moved the key to another range (whose applies
+        // this replica does not see), or this node may have lost the lead:
+        // end the wait and let the waiter look again.
+        if check_serves(replica, me, key).is_err() {
+            return Ok(false);
+        }
     }
 }
 

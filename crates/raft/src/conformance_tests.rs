@@ -283,9 +283,14 @@ async fn snapshot_data_is_read_when_asked_for_and_covers_later_entries() {
         sm.get_current_snapshot().await.unwrap().is_none(),
         "no snapshot before one is built"
     );
-    sm.apply([entry(11, Command::Write { ops: vec![put(b"c", 5)] })])
-        .await
-        .unwrap();
+    sm.apply([entry(
+        11,
+        Command::Write {
+            ops: vec![put(b"c", 5)],
+        },
+    )])
+    .await
+    .unwrap();
     let built = sm
         .get_snapshot_builder()
         .await
@@ -294,9 +299,14 @@ async fn snapshot_data_is_read_when_asked_for_and_covers_later_entries() {
         .unwrap();
     assert_eq!(built.meta.last_log_id.map(|l| l.index), Some(11));
     // Applied after the build: a snapshot asked for now is newer and has it.
-    sm.apply([entry(12, Command::Write { ops: vec![put(b"d", 6)] })])
-        .await
-        .unwrap();
+    sm.apply([entry(
+        12,
+        Command::Write {
+            ops: vec![put(b"d", 6)],
+        },
+    )])
+    .await
+    .unwrap();
     let snap = sm.get_current_snapshot().await.unwrap().expect("built");
     assert_eq!(snap.meta.last_log_id.map(|l| l.index), Some(12));
     assert_ne!(snap.meta.snapshot_id, built.meta.snapshot_id);
@@ -312,7 +322,11 @@ async fn snapshot_data_is_read_when_asked_for_and_covers_later_entries() {
     let keys: Vec<&[u8]> = rows.iter().map(|(k, _)| k.as_slice()).collect();
     assert_eq!(keys, vec![&b"c"[..], b"d"]);
     // The installed snapshot is the follower's current one.
-    let again = follower.get_current_snapshot().await.unwrap().expect("installed");
+    let again = follower
+        .get_current_snapshot()
+        .await
+        .unwrap()
+        .expect("installed");
     assert_eq!(again.meta, snap.meta);
 }
 

@@ -427,20 +427,21 @@ impl SmShared {
     fn materialize(&self, engine: &dyn Engine) -> Result<Option<StoredSnapshot>, StorageError> {
         let snap_err = |e| sto_err(ErrorSubject::Snapshot(None), ErrorVerb::Read, e);
         let _guard = self.apply_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut current = self
+        let recorded = self
             .current_snapshot
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let Some(recorded) = current.clone() else {
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(recorded) = recorded else {
             return Ok(None);
         };
         let st = self.state();
-        let meta = if recorded.last_log_id == st.applied && recorded.last_membership == st.membership
-        {
-            recorded
-        } else {
-            snapshot_meta(self.range_id, &st)
-        };
+        let meta =
+            if recorded.last_log_id == st.applied && recorded.last_membership == st.membership {
+                recorded
+            } else {
+                snapshot_meta(self.range_id, &st)
+            };
         let mut entries = Vec::new();
         if let Some(descriptor) = &st.descriptor {
             let (start, end) = engine_span(descriptor);
@@ -459,7 +460,12 @@ impl SmShared {
             entries,
         })?;
         metrics::counter!("rangedb_raft_snapshots_built_total").increment(1);
-        *current = Some(meta.clone());
+        // Applies are still held off, so a snapshot recorded meanwhile is of
+        // this same state.
+        *self
+            .current_snapshot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(meta.clone());
         Ok(Some(StoredSnapshot { meta, data }))
     }
 }
@@ -630,7 +636,12 @@ impl RaftStateMachine<TypeConfig> for RangeStateMachine {
         // Nothing survives a restart: openraft then builds one itself
         // (every initialised range has a purged log prefix,
         // INITIAL_LOG_INDEX), which costs nothing until a follower needs it.
-        Ok(self.shared.materialize(self.engine.as_ref())?.map(|s| Snapshot {
+        // A whole range is read and encoded: keep it off the async workers.
+        let (shared, engine) = (self.shared.clone(), self.engine.clone());
+        let stored = tokio::task::spawn_blocking(move || shared.materialize(engine.as_ref()))
+            .await
+            .map_err(|e| sto_err(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))??;
+        Ok(stored.map(|s| Snapshot {
             meta: s.meta,
             snapshot: Box::new(Cursor::new(s.data)),
         }))

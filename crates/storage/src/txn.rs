@@ -40,11 +40,16 @@ pub struct Lock {
     pub ttl_ms: u64,
     pub op: LockOp,
     /// Taken by a statement before its transaction started to commit: the
-    /// owner has not asked for a commit timestamp yet, and will only after
-    /// prewriting the key again as an ordinary lock. A reader at `ts` may
-    /// therefore ignore it: any commit timestamp the owner takes later is
-    /// above `ts`, which the oracle issued before this read. Writers and
-    /// validation still treat it as a lock.
+    /// owner has not asked for a commit timestamp yet. It takes one either
+    /// after prewriting the key again as an ordinary lock (two-phase
+    /// commit), or, in a one-phase commit, on the range's leader while that
+    /// leader latches the key. A reader at `ts` may therefore ignore it: a
+    /// commit timestamp the owner takes later is above `ts`, which the
+    /// oracle issued before this read, and a read that arrives while the
+    /// latch is held waits for it. That second half holds only because
+    /// every transactional read and validation waits for the leader's
+    /// latches first (`kv::store`, `txn_read_view`): a read path that skips
+    /// them must not ignore these locks. Writers always treat it as a lock.
     pub pessimistic: bool,
 }
 
@@ -589,9 +594,12 @@ pub fn validate_reads(
     to_ts: Timestamp,
 ) -> TxnResult<()> {
     // A statement's (pessimistic) lock does not conflict: its owner takes a
-    // commit timestamp only after turning it into an ordinary lock, so later
-    // than this validation, which runs after the validated commit timestamp
-    // (or new read timestamp) `to_ts` was taken; its write orders after us.
+    // commit timestamp only after turning it into an ordinary lock, or while
+    // the leader latches the key for a one-phase commit (and validation
+    // waits for latches before it gets here), so later than this
+    // validation, which runs after the validated commit timestamp (or new
+    // read timestamp) `to_ts` was taken; its write orders after us. See
+    // [`Lock::pessimistic`].
     let foreign = |l: &Lock| l.start_ts != owner && !l.pessimistic;
     for key in &reads.keys {
         if let Some(lock) = load_lock(engine, key)? {

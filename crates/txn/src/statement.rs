@@ -11,8 +11,9 @@
 //! are held until commit, as PostgreSQL holds row locks. They are
 //! *pessimistic* locks: readers pass them (the owner has not taken a commit
 //! timestamp yet, and will only after prewriting every key again as an
-//! ordinary lock at commit), so a long transaction never blocks readers;
-//! other writers wait for them.
+//! ordinary lock at commit, or on the range's leader under its latches in
+//! a one-phase commit, which readers wait for), so a long transaction never
+//! blocks readers; other writers wait for them.
 //!
 //! ```text
 //!   begin_statement   remember where the read set ends; start an undo log

@@ -66,6 +66,10 @@ const GET_BATCH_CONCURRENCY: usize = 32;
 /// the owner's status (and renews its deadlock-detector edge) again.
 const LOCK_WAIT_ROUND: Duration = Duration::from_millis(500);
 
+/// How much longer than its round a lock-wait request may take (the
+/// request's own round trip) before the waiter gives up on it.
+const LOCK_WAIT_SLACK: Duration = Duration::from_millis(500);
+
 /// How long a waiter waits for the deadlock detector's answer before it
 /// waits without one.
 const DETECTOR_PATIENCE: Duration = Duration::from_secs(1);
@@ -208,7 +212,13 @@ impl Transaction {
         // the round is bounded so that the owner's status (a dead owner's
         // lock expires) and the deadlock edge are checked again in between.
         let round = (patience - waited).min(LOCK_WAIT_ROUND);
-        match resolve::wait_for_release(&self.client.kv, lock, round).await {
+        // The client retries routing errors on its own for much longer
+        // than a round; bound the whole request.
+        let wait = resolve::wait_for_release(&self.client.kv, lock, round);
+        match tokio::time::timeout(round + LOCK_WAIT_SLACK, wait)
+            .await
+            .unwrap_or_else(|_| Err(KvError::Unavailable("lock wait timed out".into())))
+        {
             Ok(_) => Ok(()),
             Err(e) => {
                 // The range moved or is electing a leader: fall back to a
@@ -543,15 +553,22 @@ impl Transaction {
     async fn commit_inner(mut self, crash: Option<CrashPoint>) -> Result<Timestamp, TxnError> {
         self.check_open()?;
         self.finished = true;
-        if let Some(h) = self.heartbeat.take() {
-            // The commit's own prewrite refreshes the TTL from here on.
-            h.abort();
-        }
+        // Keeps the statements' locks alive until the commit takes them
+        // over: a one-phase commit may wait for another lock first, and a
+        // two-phase commit's prewrite refreshes the TTL.
+        let heartbeat = self.heartbeat.take();
+        let stop_heartbeat = move || {
+            if let Some(h) = heartbeat {
+                h.abort();
+            }
+        };
         if let Err(e) = self.write_back_restored().await {
+            stop_heartbeat();
             self.abandon_locks().await;
             return Err(e);
         }
         if self.writes.is_empty() {
+            stop_heartbeat();
             return Ok(self.start_ts);
         }
         let started = Instant::now();
@@ -573,6 +590,7 @@ impl Transaction {
         } else {
             Ok(None)
         };
+        stop_heartbeat();
         let result = match one_phase {
             Ok(Some(ts)) => Ok(ts),
             Ok(None) => self.commit_two_phase(mutations, crash).await,

@@ -258,16 +258,26 @@ fn one_phase_commit_takes_its_own_statement_locks_along() {
         commit_one_phase(&e, b, &[put("a", "new"), put("b", "2")], ts(10), ts(11))
     })
     .unwrap();
-    assert_eq!(load_lock(&e, b"a").unwrap(), None, "the lock went with the commit");
+    assert_eq!(
+        load_lock(&e, b"a").unwrap(),
+        None,
+        "the lock went with the commit"
+    );
     assert_eq!(get(&e, "a", 11), Ok(Some("new".into())));
     assert_eq!(get(&e, "b", 11), Ok(Some("2".into())));
-    assert_eq!(get(&e, "a", 10), Ok(None), "nothing below the commit timestamp");
+    assert_eq!(
+        get(&e, "a", 10),
+        Ok(None),
+        "nothing below the commit timestamp"
+    );
     // Another transaction's lock still refuses the fast path.
     apply(&e, |b| {
         prewrite(&e, b, &[put("c", "x")], b"c", ts(20), ts(20), 1_000, true)
     })
     .unwrap();
-    let r = apply(&e, |b| commit_one_phase(&e, b, &[put("c", "y")], ts(21), ts(22)));
+    let r = apply(&e, |b| {
+        commit_one_phase(&e, b, &[put("c", "y")], ts(21), ts(22))
+    });
     assert!(matches!(r, Err(TxnConflict::Locked(l)) if l.key == b"c"));
 }
 
