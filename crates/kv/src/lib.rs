@@ -24,6 +24,7 @@ pub mod gc;
 pub mod latches;
 pub mod lock_wait;
 pub mod meta;
+pub mod precheck;
 pub mod remote;
 pub mod resolve;
 pub mod service;

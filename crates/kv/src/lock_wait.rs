@@ -8,43 +8,15 @@
 //! the leader re-reads the lock each time its replica applies entries, so the
 //! waiter learns of the release within one apply.
 //!
-//! Both functions here only read this node's applied state. That is safe
-//! because they never decide anything: a stale "still locked" costs the
-//! waiter another round, and the decisions that matter (rolling an expired
-//! owner back, fencing a missing primary) still go through Raft as
-//! `CheckStatus` commands.
+//! The wait only reads this node's applied state and decides nothing: a
+//! stale "still locked" costs the waiter another round (see
+//! [`crate::precheck`] for the status checks it makes in between).
 
-use rangedb_common::{KvError, NodeId, Timestamp, TxnStatus};
+use crate::precheck::{check_serves, storage_error};
+use rangedb_common::{KvError, NodeId, Timestamp};
 use rangedb_raft::Replica;
 use rangedb_storage::{txn, Engine};
 use std::time::Duration;
-
-/// Fails unless this node leads `replica`'s range as far as it knows and the
-/// range holds `key`, so that a request routed with a stale cache is sent
-/// again to the right place instead of being answered from data this range
-/// does not own (all of a node's ranges share one engine).
-fn check_serves(replica: &Replica, me: NodeId, key: &[u8]) -> Result<(), KvError> {
-    let range_id = replica.range_id;
-    let leader = replica.leader();
-    if leader != Some(me) {
-        return Err(KvError::NotLeader { range_id, leader });
-    }
-    let desc = replica
-        .state()
-        .descriptor
-        .ok_or(KvError::RangeNotFound { range_id })?;
-    if !desc.contains(key) {
-        return Err(KvError::KeyOutsideRange {
-            range_id,
-            key: key.to_vec(),
-        });
-    }
-    Ok(())
-}
-
-fn storage_error(e: rangedb_storage::StorageError) -> KvError {
-    KvError::Internal(e.to_string())
-}
 
 /// Whether `key` is still locked by the transaction that started at `owner`.
 fn held_by(engine: &dyn Engine, key: &[u8], owner: Timestamp) -> Result<bool, KvError> {
@@ -63,7 +35,7 @@ pub async fn wait_for_release(
     owner: Timestamp,
     wait: Duration,
 ) -> Result<bool, KvError> {
-    check_serves(replica, me, key)?;
+    check_serves(replica, me, [key])?;
     let deadline = tokio::time::Instant::now() + wait;
     // Subscribed before the first look, so an apply between the look and
     // the wait still wakes us.
@@ -85,30 +57,8 @@ pub async fn wait_for_release(
         // A split may have moved the key to another range (whose applies
         // this replica does not see), or this node may have lost the lead:
         // end the wait and let the waiter look again.
-        if check_serves(replica, me, key).is_err() {
+        if check_serves(replica, me, [key]).is_err() {
             return Ok(false);
         }
     }
-}
-
-/// The answer to a status check that needs no Raft write: the owner's lock
-/// on its primary is present and alive at `now`, so the check would decide
-/// nothing. `None` when the replicated check must run (the primary is
-/// committed, rolled back, expired or not written yet).
-pub fn alive_status(
-    replica: &Replica,
-    engine: &dyn Engine,
-    me: NodeId,
-    primary: &[u8],
-    start_ts: Timestamp,
-    now: Timestamp,
-) -> Result<Option<TxnStatus>, KvError> {
-    if check_serves(replica, me, primary).is_err() {
-        // Let the replicated path give the precise refusal.
-        return Ok(None);
-    }
-    Ok(txn::load_lock(engine, primary)
-        .map_err(storage_error)?
-        .filter(|l| l.start_ts == start_ts && !l.info(primary).expired_at(now))
-        .map(|l| TxnStatus::Locked { ttl_ms: l.ttl_ms }))
 }

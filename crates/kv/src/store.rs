@@ -513,7 +513,7 @@ impl Store {
                     ..
                 } = &cmd
                 {
-                    if let Some(status) = crate::lock_wait::alive_status(
+                    if let Some(status) = crate::precheck::alive_status(
                         &replica,
                         self.host.engine().as_ref(),
                         self.node_id(),
@@ -522,6 +522,27 @@ impl Store {
                         *now,
                     )? {
                         return Ok(RangeResponse::TxnStatus(status));
+                    }
+                }
+                // A prewrite that would be refused is refused now, without
+                // a Raft write (waiters on a hot row retry it often).
+                if let TxnCommand::Prewrite {
+                    mutations,
+                    start_ts,
+                    read_ts,
+                    ..
+                } = &cmd
+                {
+                    if let Some(conflict) = crate::precheck::prewrite_conflict(
+                        &replica,
+                        self.host.engine().as_ref(),
+                        self.node_id(),
+                        mutations,
+                        *start_ts,
+                        *read_ts,
+                    )? {
+                        metrics::counter!("rangedb_kv_prechecked_refusals_total").increment(1);
+                        return Err(KvError::Txn(conflict));
                     }
                 }
                 match self.propose(&replica, Command::Txn(cmd)).await? {

@@ -354,6 +354,28 @@ pub fn prewrite(
     Ok(Ok(()))
 }
 
+/// The conflict [`prewrite`] would answer for `mutations` if it ran on the
+/// engine as it is now, or `None` if it would go ahead (or find the
+/// transaction's own commit: a retry). Writes nothing. A range's leader asks
+/// this before proposing a prewrite, so that a refused prewrite costs no
+/// Raft write: a version committed after `read_ts` and a rollback marker
+/// are permanent, so those answers are final; another transaction's lock may
+/// be gone by the time a proposal would apply, which only makes the caller
+/// wait for a lock that is already released and try again.
+pub fn prewrite_conflict(
+    engine: &dyn Engine,
+    mutations: &[Mutation],
+    start_ts: Timestamp,
+    read_ts: Timestamp,
+) -> Result<Option<TxnConflict>> {
+    for m in mutations {
+        if let Err(c) = check_write(engine, m.key(), start_ts, read_ts)? {
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
+}
+
 /// Keeps the transaction `start_ts` alive: raises the TTL of its lock on
 /// `primary` to at least `ttl_ms`, so that readers who meet its locks wait
 /// instead of rolling it back while its coordinator is still working.

@@ -282,6 +282,40 @@ fn one_phase_commit_takes_its_own_statement_locks_along() {
 }
 
 #[test]
+fn prewrite_conflict_answers_what_prewrite_would_without_writing() {
+    let e = MemEngine::new();
+    apply(&e, |b| {
+        commit_one_phase(&e, b, &[put("a", "1")], ts(10), ts(11))
+    })
+    .unwrap();
+    prewrite_ok(&e, &[put("b", "x")], "b", 20);
+    let conflict = |ms: &[Mutation], start: u64, read: u64| {
+        prewrite_conflict(&e, ms, ts(start), ts(read)).expect("storage")
+    };
+    // A version committed after the read timestamp, a foreign lock.
+    assert_eq!(
+        conflict(&[put("a", "2")], 5, 5),
+        Some(TxnConflict::WriteConflict {
+            key: b"a".to_vec(),
+            commit_ts: ts(11)
+        })
+    );
+    assert!(matches!(
+        conflict(&[put("c", "3"), put("b", "y")], 21, 21),
+        Some(TxnConflict::Locked(l)) if l.key == b"b"
+    ));
+    // Fresh keys and the owner's own lock go ahead; nothing was written.
+    assert_eq!(conflict(&[put("a", "2"), put("c", "3")], 12, 12), None);
+    assert_eq!(conflict(&[put("b", "z")], 20, 20), None);
+    assert_eq!(load_lock(&e, b"c").unwrap(), None);
+    // The same answers as a real prewrite.
+    let r = apply(&e, |b| {
+        prewrite(&e, b, &[put("a", "2")], b"a", ts(5), ts(5), 1_000, false)
+    });
+    assert!(matches!(r, Err(TxnConflict::WriteConflict { .. })));
+}
+
+#[test]
 fn scans_stop_at_locks_below_their_timestamp() {
     let e = MemEngine::new();
     apply(&e, |b| {
