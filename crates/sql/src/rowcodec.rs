@@ -5,7 +5,8 @@
 
 #[cfg(test)]
 use chrono::NaiveDateTime;
-use chrono::{DateTime, NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime};
+use rangedb_sqltypes::text::datetime;
 use rangedb_sqltypes::{Interval, SqlError, Value};
 use rust_decimal::Decimal;
 
@@ -215,18 +216,14 @@ fn decode_value(r: &mut Reader<'_>) -> Result<Value, SqlError> {
                     .ok_or_else(|| corrupt("date"))?,
             )
         }
-        11 => {
-            let micros = r.i64()?;
-            Value::Time(NaiveTime::MIN + chrono::Duration::microseconds(micros))
-        }
-        12 => Value::Timestamp(
-            DateTime::from_timestamp_micros(r.i64()?)
-                .map(|t| t.naive_utc())
-                .ok_or_else(|| corrupt("timestamp"))?,
+        11 => Value::Time(
+            // 0 to 24:00:00 inclusive.
+            datetime::time_from_micros(r.i64()?).ok_or_else(|| corrupt("time"))?,
         ),
-        13 => Value::TimestampTz(
-            DateTime::from_timestamp_micros(r.i64()?).ok_or_else(|| corrupt("timestamptz"))?,
-        ),
+        // Values past the supported range are the ±infinity sentinels,
+        // whose nanoseconds the microsecond encoding drops.
+        12 => Value::Timestamp(datetime::timestamp_from_unix_micros(r.i64()?)),
+        13 => Value::TimestampTz(datetime::timestamp_from_unix_micros(r.i64()?).and_utc()),
         14 => Value::Interval(Interval {
             months: i32::from_le_bytes(r.array()?),
             days: i32::from_le_bytes(r.array()?),
@@ -292,6 +289,28 @@ mod tests {
         assert_eq!(decoded.len(), values.len() - 1);
         for (id, v) in decoded {
             let orig = &values[id as usize - 1];
+            assert_eq!(format!("{v:?}"), format!("{orig:?}"));
+        }
+    }
+
+    #[test]
+    fn infinities_and_24_00_round_trip() {
+        let midnight_24 = datetime::time_from_micros(86_400_000_000).expect("24:00");
+        let values = [
+            Value::Timestamp(NaiveDateTime::MAX),
+            Value::Timestamp(NaiveDateTime::MIN),
+            Value::TimestampTz(chrono::DateTime::<chrono::Utc>::MAX_UTC),
+            Value::TimestampTz(chrono::DateTime::<chrono::Utc>::MIN_UTC),
+            Value::Date(NaiveDate::MAX),
+            Value::Date(NaiveDate::MIN),
+            Value::Time(midnight_24),
+            Value::Timestamp(datetime::MAX_TIMESTAMP),
+            Value::Timestamp(datetime::MIN_TIMESTAMP),
+        ];
+        let encoded = encode_row(values.iter().enumerate().map(|(i, v)| (i as u32 + 1, v)));
+        for (id, v) in decode_row(&encoded).expect("decodes") {
+            let orig = &values[id as usize - 1];
+            assert_eq!(&v, orig, "column {id}");
             assert_eq!(format!("{v:?}"), format!("{orig:?}"));
         }
     }

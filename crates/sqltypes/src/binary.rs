@@ -62,6 +62,13 @@ fn encode_into(value: &Value, ty: &DataType, out: &mut Vec<u8>) -> Result<(), Sq
         (DataType::Float8, v) if v.as_f64().is_some() => {
             out.extend_from_slice(&v.as_f64().unwrap_or(0.0).to_be_bytes())
         }
+        // extract()'s ±Infinity (numeric's special values, PostgreSQL 14+).
+        (DataType::Numeric(_), Value::Float8(f)) if f.is_infinite() => {
+            out.extend_from_slice(&0i16.to_be_bytes());
+            out.extend_from_slice(&0i16.to_be_bytes());
+            out.extend_from_slice(&(if *f > 0.0 { 0xD000u16 } else { 0xF000 }).to_be_bytes());
+            out.extend_from_slice(&0u16.to_be_bytes());
+        }
         (DataType::Numeric(_), v) if v.as_decimal().is_some() => {
             let n = numeric::to_base10000(&v.as_decimal().unwrap_or_default());
             out.extend_from_slice(&(n.digits.len() as i16).to_be_bytes());
@@ -154,7 +161,8 @@ fn micros_ts(m: i64) -> Result<NaiveDateTime, SqlError> {
     }
     datetime::pg_epoch()
         .checked_add_signed(Duration::microseconds(m))
-        .ok_or_else(|| bad("timestamp out of range"))
+        .filter(datetime::timestamp_in_range)
+        .ok_or_else(|| SqlError::new(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range"))
 }
 
 /// Dimensions of a (rectangular) nested array value.
@@ -299,17 +307,13 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value, SqlError> {
                 i32::MIN => NaiveDate::MIN,
                 d => pg_epoch_date()
                     .checked_add_signed(Duration::days(d as i64))
-                    .ok_or_else(|| bad("date out of range"))?,
+                    .filter(datetime::date_in_range)
+                    .ok_or_else(datetime::date_out_of_range)?,
             })
         }
         DataType::Time => {
             let m = i64::from_be_bytes(arr(fixed(8)?));
-            if !(0..=crate::interval::MICROS_PER_DAY).contains(&m) {
-                return Err(bad("time out of range"));
-            }
-            Value::Time(crate::cast::micros_to_time(
-                m.min(crate::interval::MICROS_PER_DAY - 1),
-            ))
+            Value::Time(datetime::time_from_micros(m).ok_or_else(|| bad("time out of range"))?)
         }
         DataType::Timestamp => Value::Timestamp(micros_ts(i64::from_be_bytes(arr(fixed(8)?)))?),
         DataType::TimestampTz => {

@@ -4,7 +4,7 @@
 //! PostgreSQL's automatic I/O conversion casts (anything to a string type on
 //! assignment, a string to anything explicitly).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -100,16 +100,31 @@ pub fn cast(
         (Value::Numeric(d), _) if to.is_numeric() => from_numeric(d, to),
         (Value::Date(d), DataType::Timestamp) => Ok(Value::Timestamp(date_to_ts(&d))),
         (Value::Date(d), DataType::TimestampTz) => {
-            Ok(Value::TimestampTz(ts_to_tstz(&date_to_ts(&d), ctx)))
+            Ok(Value::TimestampTz(ts_to_tstz(&date_to_ts(&d), ctx)?))
         }
         (Value::Timestamp(t), DataType::Date) => Ok(Value::Date(ts_to_date(&t))),
-        (Value::Timestamp(t), DataType::Time) => Ok(Value::Time(t.time())),
-        (Value::Timestamp(t), DataType::TimestampTz) => Ok(Value::TimestampTz(ts_to_tstz(&t, ctx))),
-        (Value::TimestampTz(t), DataType::Timestamp) => Ok(Value::Timestamp(tstz_to_ts(&t, ctx))),
-        (Value::TimestampTz(t), DataType::Date) => {
-            Ok(Value::Date(ts_to_date(&tstz_to_ts(&t, ctx))))
+        // The time of an infinite timestamp is NULL, as in PostgreSQL.
+        (Value::Timestamp(t), DataType::Time) if datetime::timestamp_is_infinite(&t) => {
+            Ok(Value::Null)
         }
-        (Value::TimestampTz(t), DataType::Time) => Ok(Value::Time(tstz_to_ts(&t, ctx).time())),
+        (Value::Timestamp(t), DataType::Time) => Ok(Value::Time(t.time())),
+        (Value::Timestamp(t), DataType::TimestampTz) => {
+            Ok(Value::TimestampTz(ts_to_tstz(&t, ctx)?))
+        }
+        (Value::TimestampTz(t), DataType::Timestamp) => Ok(Value::Timestamp(tstz_to_ts(&t, ctx)?)),
+        (Value::TimestampTz(t), DataType::Date) => {
+            // Only the date is kept, so a wall-clock time just past the
+            // timestamp range still has one.
+            Ok(Value::Date(ts_to_date(
+                &datetime::to_local(&t, &ctx.timezone).0,
+            )))
+        }
+        (Value::TimestampTz(t), DataType::Time) if datetime::timestamptz_is_infinite(&t) => {
+            Ok(Value::Null)
+        }
+        (Value::TimestampTz(t), DataType::Time) => {
+            Ok(Value::Time(datetime::to_local(&t, &ctx.timezone).0.time()))
+        }
         (Value::Time(t), DataType::Interval) => Ok(Value::Interval(Interval {
             months: 0,
             days: 0,
@@ -355,13 +370,7 @@ fn jsonb_scalar(j: &serde_json::Value, to: &DataType) -> Result<Value, SqlError>
 }
 
 fn date_to_ts(d: &NaiveDate) -> NaiveDateTime {
-    if *d == NaiveDate::MAX {
-        return NaiveDateTime::MAX;
-    }
-    if *d == NaiveDate::MIN {
-        return NaiveDateTime::MIN;
-    }
-    d.and_time(NaiveTime::MIN)
+    datetime::date_to_timestamp(d)
 }
 
 fn ts_to_date(t: &NaiveDateTime) -> NaiveDate {
@@ -374,41 +383,27 @@ fn ts_to_date(t: &NaiveDateTime) -> NaiveDate {
     t.date()
 }
 
-/// `timestamp` → `timestamptz`: the wall-clock time in the session zone.
-pub fn ts_to_tstz(t: &NaiveDateTime, ctx: &EvalContext) -> DateTime<Utc> {
-    if *t == NaiveDateTime::MAX {
-        return DateTime::<Utc>::MAX_UTC;
-    }
-    if *t == NaiveDateTime::MIN {
-        return DateTime::<Utc>::MIN_UTC;
-    }
+/// `timestamp` → `timestamptz`: the wall-clock time in the session zone
+/// (infinity stays infinite; 22008 past the supported range).
+pub fn ts_to_tstz(t: &NaiveDateTime, ctx: &EvalContext) -> Result<DateTime<Utc>, SqlError> {
     datetime::from_local(t, &ctx.timezone)
 }
 
-/// `timestamptz` → `timestamp`: the wall-clock time in the session zone.
-pub fn tstz_to_ts(t: &DateTime<Utc>, ctx: &EvalContext) -> NaiveDateTime {
-    if *t == DateTime::<Utc>::MAX_UTC {
-        return NaiveDateTime::MAX;
-    }
-    if *t == DateTime::<Utc>::MIN_UTC {
-        return NaiveDateTime::MIN;
-    }
-    datetime::to_local(t, &ctx.timezone).0
+/// `timestamptz` → `timestamp`: the wall-clock time in the session zone
+/// (infinity stays infinite; 22008 past the supported range).
+pub fn tstz_to_ts(t: &DateTime<Utc>, ctx: &EvalContext) -> Result<NaiveDateTime, SqlError> {
+    datetime::to_local_checked(t, &ctx.timezone)
 }
 
-/// Microseconds since midnight.
+/// Microseconds since midnight (24:00:00 is a whole day).
 pub fn time_micros(t: &NaiveTime) -> i64 {
-    t.num_seconds_from_midnight() as i64 * 1_000_000 + (t.nanosecond() / 1000) as i64
+    datetime::time_to_micros(t)
 }
 
-/// The time of day `micros` after midnight (taken modulo a day).
+/// The time of day `micros` after midnight (taken modulo a day, so never
+/// 24:00:00).
 pub fn micros_to_time(micros: i64) -> NaiveTime {
-    let m = micros.rem_euclid(MICROS_PER_DAY);
-    NaiveTime::from_num_seconds_from_midnight_opt(
-        (m / 1_000_000) as u32,
-        (m % 1_000_000) as u32 * 1000,
-    )
-    .unwrap_or(NaiveTime::MIN)
+    datetime::time_from_micros(micros.rem_euclid(MICROS_PER_DAY)).unwrap_or(NaiveTime::MIN)
 }
 
 /// The least context in which `pg_cast` (or an I/O conversion) allows

@@ -23,6 +23,7 @@ impl SqlState {
     pub const NULL_VALUE_NOT_ALLOWED: SqlState = SqlState("22004");
     pub const DATETIME_FIELD_OVERFLOW: SqlState = SqlState("22008");
     pub const INVALID_TIME_ZONE_DISPLACEMENT: SqlState = SqlState("22009");
+    pub const INTERVAL_FIELD_OVERFLOW: SqlState = SqlState("22015");
     pub const INVALID_PARAMETER_VALUE: SqlState = SqlState("22023");
     pub const DIVISION_BY_ZERO: SqlState = SqlState("22012");
     pub const INVALID_ESCAPE_SEQUENCE: SqlState = SqlState("22025");

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::interval::Interval;
+use crate::text::datetime::date_to_timestamp;
 use crate::types::DataType;
 
 /// One SQL value.
@@ -161,8 +162,8 @@ impl Value {
             (Time(a), Time(b)) => Some(a.cmp(b)),
             (Timestamp(a), Timestamp(b)) => Some(a.cmp(b)),
             (TimestampTz(a), TimestampTz(b)) => Some(a.cmp(b)),
-            (Date(a), Timestamp(b)) => a.and_hms_opt(0, 0, 0).map(|a| a.cmp(b)),
-            (Timestamp(a), Date(b)) => b.and_hms_opt(0, 0, 0).map(|b| a.cmp(&b)),
+            (Date(a), Timestamp(b)) => Some(date_to_timestamp(a).cmp(b)),
+            (Timestamp(a), Date(b)) => Some(a.cmp(&date_to_timestamp(b))),
             (Interval(a), Interval(b)) => Some(a.comparable_micros().cmp(&b.comparable_micros())),
             (Uuid(a), Uuid(b)) => Some(a.cmp(b)),
             (Json(a), Json(b)) => Some(a.cmp(b)),
@@ -278,7 +279,7 @@ impl Hash for Value {
             }
             Value::Text(s) | Value::Json(s) => s.hash(state),
             Value::Bytea(b) => b.hash(state),
-            Value::Date(d) => d.and_hms_opt(0, 0, 0).hash(state),
+            Value::Date(d) => Some(date_to_timestamp(d)).hash(state),
             Value::Time(t) => t.hash(state),
             Value::Timestamp(t) => Some(*t).hash(state),
             Value::TimestampTz(t) => t.hash(state),

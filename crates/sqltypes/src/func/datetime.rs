@@ -14,7 +14,9 @@ use crate::interval::{Interval, MICROS_PER_DAY};
 use crate::ops::time::{
     days_in_month, justify_days, justify_hours, justify_interval, timestamp_out_of_range,
 };
-use crate::text::datetime::{from_local, timestamp_is_infinite, timestamptz_is_infinite, to_local};
+use crate::text::datetime::{
+    from_local, timestamp_is_infinite, timestamptz_is_infinite, to_local, to_local_checked,
+};
 use crate::types::DataType;
 use crate::value::{EvalContext, Value};
 
@@ -125,6 +127,31 @@ pub fn trunc_timestamp(
         }
         _ => return Err(unit_not_recognized(unit, ty)),
     })
+}
+
+/// `date_trunc` on a timestamptz in `tz`: the wall-clock time is truncated;
+/// units of a day and above find the zone's offset at the result again,
+/// smaller units keep the input's offset (PostgreSQL's rule, so truncating
+/// within a DST fall-back hour never moves forward in time).
+pub fn trunc_timestamptz(
+    unit: &str,
+    ts: &DateTime<Utc>,
+    tz: &Tz,
+) -> Result<DateTime<Utc>, SqlError> {
+    if timestamptz_is_infinite(ts) {
+        return Ok(*ts);
+    }
+    let (local, off) = to_local(ts, tz);
+    let t = trunc_timestamp(unit, local, &DataType::TimestampTz)?;
+    let below_day = matches!(
+        normalize_unit(unit).as_str(),
+        "microseconds" | "milliseconds" | "second" | "minute" | "hour"
+    );
+    if below_day {
+        crate::text::datetime::from_offset(&t, off)
+    } else {
+        from_local(&t, tz)
+    }
 }
 
 fn trunc_interval(unit: &str, iv: &Interval) -> Result<Interval, SqlError> {
@@ -290,14 +317,16 @@ fn extract_interval(unit: &str, iv: &Interval) -> Result<Decimal, SqlError> {
 
 fn extract_time(unit: &str, t: &NaiveTime) -> Result<Decimal, SqlError> {
     let u = normalize_unit(unit);
-    let sec_us = t.second() as i64 * 1_000_000 + (t.nanosecond() / 1000) as i64;
+    // Through microseconds: 24:00:00 has hour 24.
+    let us = time_micros(t);
+    let sec_us = us % 60_000_000;
     Ok(match u.as_str() {
         "microseconds" => dec(sec_us),
         "milliseconds" => scaled(sec_us, 3),
         "second" => scaled(sec_us, 6),
-        "minute" => dec(t.minute() as i64),
-        "hour" => dec(t.hour() as i64),
-        "epoch" => scaled(time_micros(t), 6),
+        "minute" => dec(us / 60_000_000 % 60),
+        "hour" => dec(us / 3_600_000_000),
+        "epoch" => scaled(us, 6),
         "day" | "month" | "year" | "quarter" | "decade" | "century" | "millennium" | "week"
         | "dow" | "doy" | "isodow" | "isoyear" | "julian" => {
             return Err(unit_not_supported(unit, &DataType::Time))
@@ -306,51 +335,55 @@ fn extract_time(unit: &str, t: &NaiveTime) -> Result<Decimal, SqlError> {
     })
 }
 
-fn infinite_extract(unit: &str, positive: bool) -> Option<Value> {
-    // PostgreSQL returns ±Infinity for monotonic fields and NULL otherwise.
+/// `extract`/`date_part` of `±infinity`: PostgreSQL 15 returns ±Infinity
+/// for the fields that only grow (`year`, `epoch`, ...) and NULL for the
+/// others. numeric has no infinity here, so `extract`'s ±Infinity is
+/// carried as a float8 value, which prints and sends as numeric's.
+fn infinite_extract(unit: &str, positive: bool) -> Value {
     let u = normalize_unit(unit);
     if matches!(
         u.as_str(),
         "year" | "decade" | "century" | "millennium" | "julian" | "isoyear" | "epoch"
     ) {
-        Some(Value::Float8(if positive {
+        Value::Float8(if positive {
             f64::INFINITY
         } else {
             f64::NEG_INFINITY
-        }))
+        })
     } else {
-        Some(Value::Null)
+        Value::Null
     }
 }
 
 fn extract_value(unit: &str, v: &Value, ctx: &EvalContext, float: bool) -> Result<Value, SqlError> {
+    let epoch = DateTime::<Utc>::UNIX_EPOCH.naive_utc();
     let d = match v {
         Value::Timestamp(ts) => {
             if timestamp_is_infinite(ts) {
-                return Ok(infinite_or_null(unit, *ts == NaiveDateTime::MAX, float));
+                // The unit is checked as for a finite value first.
+                extract_ts(unit, epoch, None, &DataType::Timestamp)?;
+                return Ok(infinite_extract(unit, *ts == NaiveDateTime::MAX));
             }
             extract_ts(unit, *ts, None, &DataType::Timestamp)?
         }
         Value::TimestampTz(ts) => {
             if timestamptz_is_infinite(ts) {
-                return Ok(infinite_or_null(
-                    unit,
-                    *ts == DateTime::<Utc>::MAX_UTC,
-                    float,
-                ));
+                extract_ts(unit, epoch, Some(0), &DataType::TimestampTz)?;
+                return Ok(infinite_extract(unit, *ts == DateTime::<Utc>::MAX_UTC));
             }
             let (local, off) = to_local(ts, &ctx.timezone);
             extract_ts(unit, local, Some(off), &DataType::TimestampTz)?
         }
         Value::Date(d) => {
-            if crate::text::datetime::date_is_infinite(d) {
-                return Ok(infinite_or_null(unit, *d == NaiveDate::MAX, float));
-            }
             let ty = if float {
                 DataType::Timestamp
             } else {
                 DataType::Date
             };
+            if crate::text::datetime::date_is_infinite(d) {
+                extract_ts(unit, epoch, None, &ty)?;
+                return Ok(infinite_extract(unit, *d == NaiveDate::MAX));
+            }
             extract_ts(unit, d.and_time(NaiveTime::MIN), None, &ty)?
         }
         Value::Time(t) => extract_time(unit, t)?,
@@ -362,18 +395,6 @@ fn extract_value(unit: &str, v: &Value, ctx: &EvalContext, float: bool) -> Resul
     } else {
         Value::Numeric(d)
     })
-}
-
-fn infinite_or_null(unit: &str, positive: bool, float: bool) -> Value {
-    match infinite_extract(unit, positive) {
-        Some(Value::Float8(f)) if !float => {
-            // numeric has no infinity here: NULL is the closest honest answer.
-            let _ = f;
-            Value::Null
-        }
-        Some(v) => v,
-        None => Value::Null,
-    }
 }
 
 /// PostgreSQL's `age`: field-by-field difference with borrows from the
@@ -449,31 +470,122 @@ fn date_field_error(y: i64, m: i64, d: i64) -> SqlError {
     )
 }
 
-fn make_date(y: i64, m: i64, d: i64) -> Result<NaiveDate, SqlError> {
-    if y == 0 {
+/// The calendar date of `make_date`/`make_timestamp` arguments (a negative
+/// year is BC); out of the supported range is `None`.
+fn ymd_of(y: i64, m: i64, d: i64) -> Result<Option<NaiveDate>, SqlError> {
+    if y == 0 || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return Err(date_field_error(y, m, d));
     }
     let year = if y < 0 { y + 1 } else { y };
-    let (Ok(year), Ok(m32), Ok(d32)) = (i32::try_from(year), u32::try_from(m), u32::try_from(d))
-    else {
-        return Err(date_field_error(y, m, d));
+    let lo = crate::text::datetime::MIN_DATE.year() as i64;
+    let hi = crate::text::datetime::MAX_DATE.year() as i64;
+    if !(lo..=hi).contains(&year) {
+        return Ok(None);
+    }
+    let date = NaiveDate::from_ymd_opt(year as i32, m as u32, d as u32)
+        .ok_or_else(|| date_field_error(y, m, d))?;
+    Ok(crate::text::datetime::date_in_range(&date).then_some(date))
+}
+
+fn make_date(y: i64, m: i64, d: i64) -> Result<NaiveDate, SqlError> {
+    ymd_of(y, m, d)?.ok_or_else(|| {
+        SqlError::new(
+            SqlState::DATETIME_FIELD_OVERFLOW,
+            format!(
+                "date out of range: {}-{m:02}-{d:02}",
+                if y < 0 { y + 1 } else { y }
+            ),
+        )
+    })
+}
+
+/// A float as C's `%g` prints it (in error messages).
+fn fmt_g(v: f64) -> String {
+    let s = fmt_g2(v);
+    match s.strip_prefix('0') {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('.') => rest.to_string(),
+        _ => s,
+    }
+}
+
+/// A float as C's `%02g` prints it (in error messages).
+fn fmt_g2(v: f64) -> String {
+    let s = if v.is_nan() {
+        "NaN".to_string()
+    } else if v.is_infinite() {
+        if v > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-4) {
+        let e = format!("{v:.5e}");
+        let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+        let mant = if mant.contains('.') {
+            mant.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            mant
+        };
+        let exp: i32 = exp.parse().unwrap_or(0);
+        format!("{mant}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    } else {
+        let digits = 5 - v.abs().log10().floor().max(-5.0) as i32;
+        let f = format!("{v:.*}", digits.max(0) as usize);
+        if f.contains('.') {
+            f.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            f
+        }
     };
-    NaiveDate::from_ymd_opt(year, m32, d32).ok_or_else(|| date_field_error(y, m, d))
+    if s.len() < 2 {
+        format!("0{s}")
+    } else {
+        s
+    }
+}
+
+/// Microseconds of `h:mi:sec` with PostgreSQL's `float_time_overflows`
+/// checks: up to 24:00:00, a second of up to 60.
+fn time_of_day_micros(h: i64, mi: i64, sec: f64) -> Option<i64> {
+    if !(0..=24).contains(&h) || !(0..60).contains(&mi) || sec.is_nan() {
+        return None;
+    }
+    let us = (sec * 1e6).round_ties_even();
+    if !(0.0..=60e6).contains(&us) {
+        return None;
+    }
+    let total = (h * 3600 + mi * 60) * 1_000_000 + us as i64;
+    (total <= MICROS_PER_DAY).then_some(total)
+}
+
+fn time_field_error(h: i64, mi: i64, sec: f64) -> SqlError {
+    SqlError::new(
+        SqlState::DATETIME_FIELD_OVERFLOW,
+        format!("time field value out of range: {h}:{mi:02}:{}", fmt_g2(sec)),
+    )
 }
 
 fn make_time(h: i64, mi: i64, sec: f64) -> Result<NaiveTime, SqlError> {
-    let err = || {
+    time_of_day_micros(h, mi, sec)
+        .and_then(crate::text::datetime::time_from_micros)
+        .ok_or_else(|| time_field_error(h, mi, sec))
+}
+
+fn make_timestamp(args: &[Value]) -> Result<NaiveDateTime, SqlError> {
+    let (y, m, d) = (arg_i64(args, 0), arg_i64(args, 1), arg_i64(args, 2));
+    let (h, mi, sec) = (arg_i64(args, 3), arg_i64(args, 4), arg_f64(args, 5));
+    let date = ymd_of(y, m, d)?;
+    let us = time_of_day_micros(h, mi, sec).ok_or_else(|| time_field_error(h, mi, sec))?;
+    date.and_then(|date| {
+        date.and_time(NaiveTime::MIN)
+            .checked_add_signed(Duration::microseconds(us))
+    })
+    .filter(crate::text::datetime::timestamp_in_range)
+    .ok_or_else(|| {
         SqlError::new(
             SqlState::DATETIME_FIELD_OVERFLOW,
-            format!("time field value out of range: {h}:{mi:02}:{sec:02}"),
+            format!(
+                "timestamp out of range: {y}-{m:02}-{d:02} {h}:{mi:02}:{}",
+                fmt_g2(sec)
+            ),
         )
-    };
-    if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0.0..60.0).contains(&sec) {
-        return Err(err());
-    }
-    let us = (sec * 1e6).round() as i64;
-    let total = (h * 3600 + mi * 60) * 1_000_000 + us;
-    Ok(crate::cast::micros_to_time(total))
+    })
 }
 
 fn tz_of(name: &str) -> Result<Tz, SqlError> {
@@ -507,8 +619,8 @@ pub fn call(
                     })?
                 };
             match &args[1] {
-                Value::TimestampTz(t) => Value::Timestamp(to_local(t, &zone).0),
-                Value::Timestamp(t) => Value::TimestampTz(from_local(t, &zone)),
+                Value::TimestampTz(t) => Value::Timestamp(to_local_checked(t, &zone)?),
+                Value::Timestamp(t) => Value::TimestampTz(from_local(t, &zone)?),
                 _ => Value::Null,
             }
         }
@@ -530,17 +642,12 @@ pub fn call(
                     Value::Timestamp(trunc_timestamp(unit, *ts, &DataType::Timestamp)?)
                 }
                 Some(Value::TimestampTz(ts)) => {
-                    if timestamptz_is_infinite(ts) {
-                        return Ok(Some(Value::TimestampTz(*ts)));
-                    }
                     let tz = if args.len() > 2 {
                         tz_of(arg_str(args, 2))?
                     } else {
                         ctx.timezone
                     };
-                    let (local, _) = to_local(ts, &tz);
-                    let t = trunc_timestamp(unit, local, &DataType::TimestampTz)?;
-                    Value::TimestampTz(from_local(&t, &tz))
+                    Value::TimestampTz(trunc_timestamptz(unit, ts, &tz)?)
                 }
                 Some(Value::Interval(iv)) => Value::Interval(trunc_interval(unit, iv)?),
                 _ => Value::Null,
@@ -554,14 +661,14 @@ pub fn call(
             let (a, b) = match (args.first(), args.get(1)) {
                 (Some(Value::Timestamp(a)), Some(Value::Timestamp(b))) => (*a, *b),
                 (Some(Value::TimestampTz(a)), Some(Value::TimestampTz(b))) => {
-                    (tstz_to_ts(a, ctx), tstz_to_ts(b, ctx))
+                    (tstz_to_ts(a, ctx)?, tstz_to_ts(b, ctx)?)
                 }
                 (Some(Value::Timestamp(b)), None) => {
                     (local_now().date().and_time(NaiveTime::MIN), *b)
                 }
                 (Some(Value::TimestampTz(b)), None) => (
                     local_now().date().and_time(NaiveTime::MIN),
-                    tstz_to_ts(b, ctx),
+                    tstz_to_ts(b, ctx)?,
                 ),
                 _ => return Ok(Some(Value::Null)),
             };
@@ -577,16 +684,8 @@ pub fn call(
             arg_i64(args, 1),
             arg_f64(args, 2),
         )?),
-        "make_timestamp" | "make_timestamptz" => {
-            let d = make_date(arg_i64(args, 0), arg_i64(args, 1), arg_i64(args, 2))?;
-            let t = make_time(arg_i64(args, 3), arg_i64(args, 4), arg_f64(args, 5))?;
-            let ts = d.and_time(t);
-            if name == "make_timestamp" {
-                Value::Timestamp(ts)
-            } else {
-                Value::TimestampTz(ts_to_tstz(&ts, ctx))
-            }
-        }
+        "make_timestamp" => Value::Timestamp(make_timestamp(args)?),
+        "make_timestamptz" => Value::TimestampTz(ts_to_tstz(&make_timestamp(args)?, ctx)?),
         "make_interval" => {
             let g = |i: usize| if args.len() > i { arg_i64(args, i) } else { 0 };
             let secs = if args.len() > 6 {
@@ -615,9 +714,9 @@ pub fn call(
         }
         "justify_days" | "justify_hours" | "justify_interval" => match args.first() {
             Some(Value::Interval(iv)) => Value::Interval(match name {
-                "justify_days" => justify_days(iv),
-                "justify_hours" => justify_hours(iv),
-                _ => justify_interval(iv),
+                "justify_days" => justify_days(iv)?,
+                "justify_hours" => justify_hours(iv)?,
+                _ => justify_interval(iv)?,
             }),
             _ => Value::Null,
         },
@@ -642,37 +741,50 @@ pub fn call(
                     DateTime::<Utc>::MIN_UTC
                 })));
             }
-            let us = (f * 1e6).round();
-            if us.abs() > 9.2e18 {
-                return Err(SqlError::new(
+            // PostgreSQL checks the seconds against the range first, then
+            // the rounded microseconds.
+            let out_of_range = || {
+                SqlError::new(
                     SqlState::DATETIME_FIELD_OVERFLOW,
-                    format!(
-                        "timestamp out of range: \"{}\"",
-                        crate::text::format_float8(f, 1)
-                    ),
-                ));
+                    format!("timestamp out of range: \"{}\"", fmt_g(f)),
+                )
+            };
+            let epoch = DateTime::<Utc>::UNIX_EPOCH.naive_utc();
+            let lo = (crate::text::datetime::MIN_TIMESTAMP - epoch).num_seconds() as f64;
+            let hi = (crate::text::datetime::MAX_TIMESTAMP - epoch).num_seconds() as f64 + 1.0;
+            if f < lo || f >= hi {
+                return Err(out_of_range());
             }
             let t = DateTime::<Utc>::UNIX_EPOCH
-                .checked_add_signed(Duration::microseconds(us as i64))
-                .ok_or_else(timestamp_out_of_range)?;
+                .checked_add_signed(Duration::microseconds((f * 1e6).round() as i64))
+                .filter(|t| crate::text::datetime::timestamp_in_range(&t.naive_utc()))
+                .ok_or_else(out_of_range)?;
             Value::TimestampTz(t)
         }
         "to_char" => {
             let fmt = arg_str(args, 1);
             let v = args.first().cloned().unwrap_or(Value::Null);
+            // An infinite date/time has no fields to print: NULL.
+            let infinite = match &v {
+                Value::Date(d) => crate::text::datetime::date_is_infinite(d),
+                Value::Timestamp(t) => timestamp_is_infinite(t),
+                Value::TimestampTz(t) => timestamptz_is_infinite(t),
+                _ => false,
+            };
+            if infinite {
+                return Ok(Some(Value::Null));
+            }
             Value::Text(super::to_char::to_char(&v, sig.args.first(), fmt, ctx)?)
         }
         "to_timestamp" | "to_date" => {
-            let ts = super::to_char::parse_with_format(arg_str(args, 0), arg_str(args, 1))?;
+            let (ts, offset) =
+                super::to_char::parse_with_format(arg_str(args, 0), arg_str(args, 1))?;
             if name == "to_date" {
-                Value::Date(ts.0.date())
+                Value::Date(crate::text::datetime::check_date(ts.date())?)
             } else {
-                match ts.1 {
-                    Some(off) => Value::TimestampTz(DateTime::from_naive_utc_and_offset(
-                        ts.0 - Duration::seconds(off as i64),
-                        Utc,
-                    )),
-                    None => Value::TimestampTz(ts_to_tstz(&ts.0, ctx)),
+                match offset {
+                    Some(off) => Value::TimestampTz(crate::text::datetime::from_offset(&ts, off)?),
+                    None => Value::TimestampTz(ts_to_tstz(&ts, ctx)?),
                 }
             }
         }
@@ -683,3 +795,7 @@ pub fn call(
         _ => return Ok(None),
     }))
 }
+
+#[cfg(test)]
+#[path = "datetime_tests.rs"]
+mod tests;

@@ -58,6 +58,9 @@ pub fn value_to_json(v: &Value, ty: &DataType, ctx: &EvalContext) -> Result<Json
 }
 
 fn json_timestamptz(ts: &DateTime<Utc>, ctx: &EvalContext) -> String {
+    if text::datetime::timestamptz_is_infinite(ts) {
+        return text::datetime::format_timestamptz(ts, &ctx.timezone);
+    }
     let (local, off) = text::datetime::to_local(ts, &ctx.timezone);
     let base = text::datetime::format_timestamp(&local).replacen(' ', "T", 1);
     let sign = if off < 0 { '-' } else { '+' };

@@ -566,9 +566,10 @@ fn datetime_arith(
         (BinaryOp::Add, V::Date(d), n) | (BinaryOp::Add, n, V::Date(d)) if n.as_i64().is_some() => {
             V::Date(time::date_add_days(*d, n.as_i64().unwrap_or(0))?)
         }
-        (BinaryOp::Sub, V::Date(d), n) if n.as_i64().is_some() => {
-            V::Date(time::date_add_days(*d, -n.as_i64().unwrap_or(0))?)
-        }
+        (BinaryOp::Sub, V::Date(d), n) if n.as_i64().is_some() => V::Date(time::date_add_days(
+            *d,
+            n.as_i64().unwrap_or(0).saturating_neg(),
+        )?),
         (BinaryOp::Sub, V::Date(a), V::Date(b)) => {
             if crate::text::datetime::date_is_infinite(a)
                 || crate::text::datetime::date_is_infinite(b)
@@ -582,7 +583,19 @@ fn datetime_arith(
             V::Int4(i32::try_from(days).map_err(|_| arith::int_overflow(&DataType::Int4))?)
         }
         (BinaryOp::Add, V::Date(d), V::Time(t)) | (BinaryOp::Add, V::Time(t), V::Date(d)) => {
-            V::Timestamp(d.and_time(*t))
+            if crate::text::datetime::date_is_infinite(d) {
+                V::Timestamp(if *d == chrono::NaiveDate::MAX {
+                    chrono::NaiveDateTime::MAX
+                } else {
+                    chrono::NaiveDateTime::MIN
+                })
+            } else {
+                V::Timestamp(
+                    crate::text::datetime::date_and_time(*d, t)
+                        .filter(crate::text::datetime::timestamp_in_range)
+                        .ok_or_else(time::timestamp_out_of_range)?,
+                )
+            }
         }
         (BinaryOp::Add, V::Timestamp(ts), V::Interval(iv))
         | (BinaryOp::Add, V::Interval(iv), V::Timestamp(ts)) => {

@@ -8,17 +8,11 @@ use chrono_tz::Tz;
 
 use crate::error::{SqlError, SqlState};
 use crate::interval::{Interval, MICROS_PER_DAY};
-use crate::text::datetime::{from_local, timestamp_is_infinite, timestamptz_is_infinite, to_local};
-
-/// 22008 `timestamp out of range`.
-pub fn timestamp_out_of_range() -> SqlError {
-    SqlError::new(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range")
-}
-
-/// 22008 `date out of range`.
-pub fn date_out_of_range() -> SqlError {
-    SqlError::new(SqlState::DATETIME_FIELD_OVERFLOW, "date out of range")
-}
+use crate::text::datetime::{
+    date_in_range, date_is_infinite, from_local, timestamp_in_range, timestamp_is_infinite,
+    timestamptz_is_infinite, to_local,
+};
+pub use crate::text::datetime::{date_out_of_range, timestamp_out_of_range};
 
 /// 22008 `interval out of range`.
 pub fn interval_out_of_range() -> SqlError {
@@ -47,21 +41,18 @@ pub fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
-/// `timestamp + interval`.
+/// `timestamp + interval` (infinity stays infinite; a result outside the
+/// supported range is 22008).
 pub fn ts_add(ts: NaiveDateTime, iv: &Interval) -> Result<NaiveDateTime, SqlError> {
     if timestamp_is_infinite(&ts) {
         return Ok(ts);
     }
     let date = add_months(ts.date(), iv.months).ok_or_else(timestamp_out_of_range)?;
-    let t = date
-        .and_time(ts.time())
+    date.and_time(ts.time())
         .checked_add_signed(Duration::days(iv.days as i64))
         .and_then(|t| t.checked_add_signed(Duration::microseconds(iv.micros)))
-        .ok_or_else(timestamp_out_of_range)?;
-    if timestamp_is_infinite(&t) {
-        return Err(timestamp_out_of_range());
-    }
-    Ok(t)
+        .filter(timestamp_in_range)
+        .ok_or_else(timestamp_out_of_range)
 }
 
 /// `timestamptz + interval`: months and days move the wall clock in `tz`
@@ -79,15 +70,14 @@ pub fn tstz_add(ts: DateTime<Utc>, iv: &Interval, tz: &Tz) -> Result<DateTime<Ut
             .and_time(local.time())
             .checked_add_signed(Duration::days(iv.days as i64))
             .ok_or_else(timestamp_out_of_range)?;
-        t = from_local(&local, tz);
+        if timestamp_is_infinite(&local) {
+            return Err(timestamp_out_of_range());
+        }
+        t = from_local(&local, tz)?;
     }
-    let t = t
-        .checked_add_signed(Duration::microseconds(iv.micros))
-        .ok_or_else(timestamp_out_of_range)?;
-    if timestamptz_is_infinite(&t) {
-        return Err(timestamp_out_of_range());
-    }
-    Ok(t)
+    t.checked_add_signed(Duration::microseconds(iv.micros))
+        .filter(|t| timestamp_in_range(&t.naive_utc()))
+        .ok_or_else(timestamp_out_of_range)
 }
 
 /// The negation of an interval (22008 on overflow).
@@ -117,11 +107,15 @@ pub fn interval_add(a: &Interval, b: &Interval) -> Result<Interval, SqlError> {
     })
 }
 
+fn add_i32(a: i32, b: i64) -> Result<i32, SqlError> {
+    i32::try_from(a as i64 + b).map_err(|_| interval_out_of_range())
+}
+
 /// PostgreSQL's `justify_hours`: whole days out of the time part, with the
-/// signs of days and time made to agree.
-pub fn justify_hours(iv: &Interval) -> Interval {
-    let mut days = iv.days as i64 + iv.micros / MICROS_PER_DAY;
+/// signs of days and time made to agree (22008 when the days overflow).
+pub fn justify_hours(iv: &Interval) -> Result<Interval, SqlError> {
     let mut micros = iv.micros % MICROS_PER_DAY;
+    let mut days = add_i32(iv.days, iv.micros / MICROS_PER_DAY)?;
     if days > 0 && micros < 0 {
         micros += MICROS_PER_DAY;
         days -= 1;
@@ -129,16 +123,17 @@ pub fn justify_hours(iv: &Interval) -> Interval {
         micros -= MICROS_PER_DAY;
         days += 1;
     }
-    Interval {
+    Ok(Interval {
         months: iv.months,
-        days: days.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+        days,
         micros,
-    }
+    })
 }
 
-/// PostgreSQL's `justify_days`: whole 30-day months out of the days.
-pub fn justify_days(iv: &Interval) -> Interval {
-    let mut months = iv.months as i64 + (iv.days / 30) as i64;
+/// PostgreSQL's `justify_days`: whole 30-day months out of the days (22008
+/// when the months overflow).
+pub fn justify_days(iv: &Interval) -> Result<Interval, SqlError> {
+    let mut months = add_i32(iv.months, (iv.days / 30) as i64)?;
     let mut days = iv.days % 30;
     if months > 0 && days < 0 {
         days += 30;
@@ -147,21 +142,24 @@ pub fn justify_days(iv: &Interval) -> Interval {
         days -= 30;
         months += 1;
     }
-    Interval {
-        months: months.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+    Ok(Interval {
+        months,
         days,
         micros: iv.micros,
-    }
+    })
 }
 
-/// PostgreSQL's `justify_interval`.
-pub fn justify_interval(iv: &Interval) -> Interval {
-    let mut months = iv.months as i64;
-    let mut days = iv.days as i64;
-    let mut micros = iv.micros;
-    days += micros / MICROS_PER_DAY;
+/// PostgreSQL's `justify_interval`, overflow checks in the same steps (22008).
+pub fn justify_interval(iv: &Interval) -> Result<Interval, SqlError> {
+    let (mut months, mut days, mut micros) = (iv.months, iv.days, iv.micros);
+    // Pre-justify days when that might prevent an overflow.
+    if (days > 0 && micros > 0) || (days < 0 && micros < 0) {
+        months = add_i32(months, (days / 30) as i64)?;
+        days %= 30;
+    }
+    days = add_i32(days, micros / MICROS_PER_DAY)?;
     micros %= MICROS_PER_DAY;
-    months += days / 30;
+    months = add_i32(months, (days / 30) as i64)?;
     days %= 30;
     if months > 0 && (days < 0 || (days == 0 && micros < 0)) {
         days += 30;
@@ -177,11 +175,11 @@ pub fn justify_interval(iv: &Interval) -> Interval {
         micros -= MICROS_PER_DAY;
         days += 1;
     }
-    Interval {
-        months: months.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
-        days: days.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+    Ok(Interval {
+        months,
+        days,
         micros,
-    }
+    })
 }
 
 /// Microseconds between two instants as a checked i64.
@@ -198,11 +196,11 @@ pub fn ts_diff(a: NaiveDateTime, b: NaiveDateTime) -> Result<Interval, SqlError>
         ));
     }
     let micros = micros_between(a, b)?;
-    Ok(justify_hours(&Interval {
+    justify_hours(&Interval {
         months: 0,
         days: 0,
         micros,
-    }))
+    })
 }
 
 /// `interval * float8` with PostgreSQL's spilling of fractional months into
@@ -249,12 +247,14 @@ fn interval_scale(iv: &Interval, scale: impl Fn(f64) -> f64) -> Result<Interval,
     })
 }
 
-/// `date + integer`.
+/// `date + integer` (infinity stays infinite; 22008 outside the supported
+/// range).
 pub fn date_add_days(d: NaiveDate, days: i64) -> Result<NaiveDate, SqlError> {
-    if crate::text::datetime::date_is_infinite(&d) {
+    if date_is_infinite(&d) {
         return Ok(d);
     }
-    d.checked_add_signed(Duration::days(days))
-        .filter(|r| !crate::text::datetime::date_is_infinite(r))
+    Duration::try_days(days)
+        .and_then(|n| d.checked_add_signed(n))
+        .filter(date_in_range)
         .ok_or_else(date_out_of_range)
 }

@@ -20,6 +20,36 @@ pub fn pg_epoch() -> NaiveDateTime {
         .unwrap_or_default()
 }
 
+const fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(y, m, d) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    }
+}
+
+/// The first valid date and timestamp: 4714-11-24 BC (Julian day 0), as in
+/// PostgreSQL.
+pub const MIN_DATE: NaiveDate = ymd(-4713, 11, 24);
+
+/// The last valid date. PostgreSQL goes on to 5874897 AD (dates) and
+/// 294276 AD (timestamps); chrono stops at 262142 AD, and its last year is
+/// kept free so that `±infinity` (chrono's minimum and maximum) never equal
+/// a real value and a time-zone shift of a valid instant never overflows.
+pub const MAX_DATE: NaiveDate = ymd(262141, 12, 31);
+
+/// The first valid timestamp (4714-11-24 00:00:00 BC).
+pub const MIN_TIMESTAMP: NaiveDateTime = MIN_DATE.and_time(NaiveTime::MIN);
+
+/// The last valid timestamp (262141-12-31 23:59:59.999999).
+pub const MAX_TIMESTAMP: NaiveDateTime =
+    MAX_DATE.and_time(match NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999) {
+        Some(t) => t,
+        None => NaiveTime::MIN,
+    });
+
+/// Microseconds in a day: also the `time` value 24:00:00.
+const DAY_US: i64 = 86_400_000_000;
+
 /// Whether a date is one of the `±infinity` sentinels.
 pub fn date_is_infinite(d: &NaiveDate) -> bool {
     *d == NaiveDate::MAX || *d == NaiveDate::MIN
@@ -33,6 +63,111 @@ pub fn timestamp_is_infinite(t: &NaiveDateTime) -> bool {
 /// Whether a timestamptz is one of the `±infinity` sentinels.
 pub fn timestamptz_is_infinite(t: &DateTime<Utc>) -> bool {
     *t == DateTime::<Utc>::MAX_UTC || *t == DateTime::<Utc>::MIN_UTC
+}
+
+/// 22008 `date out of range`.
+pub fn date_out_of_range() -> SqlError {
+    SqlError::new(SqlState::DATETIME_FIELD_OVERFLOW, "date out of range")
+}
+
+/// 22008 `timestamp out of range`.
+pub fn timestamp_out_of_range() -> SqlError {
+    SqlError::new(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range")
+}
+
+/// Whether a finite date is in the supported range.
+pub fn date_in_range(d: &NaiveDate) -> bool {
+    (MIN_DATE..=MAX_DATE).contains(d)
+}
+
+/// Whether a finite timestamp is in the supported range.
+pub fn timestamp_in_range(t: &NaiveDateTime) -> bool {
+    (MIN_TIMESTAMP..=MAX_TIMESTAMP).contains(t)
+}
+
+/// A date result: `±infinity` or a date in range, else 22008.
+pub fn check_date(d: NaiveDate) -> Result<NaiveDate, SqlError> {
+    if date_is_infinite(&d) || date_in_range(&d) {
+        Ok(d)
+    } else {
+        Err(date_out_of_range())
+    }
+}
+
+/// A timestamp result: `±infinity` or a timestamp in range, else 22008.
+pub fn check_timestamp(t: NaiveDateTime) -> Result<NaiveDateTime, SqlError> {
+    if timestamp_is_infinite(&t) || timestamp_in_range(&t) {
+        Ok(t)
+    } else {
+        Err(timestamp_out_of_range())
+    }
+}
+
+/// A timestamptz result: `±infinity` or an instant in range, else 22008.
+pub fn check_timestamptz(t: DateTime<Utc>) -> Result<DateTime<Utc>, SqlError> {
+    if timestamptz_is_infinite(&t) || timestamp_in_range(&t.naive_utc()) {
+        Ok(t)
+    } else {
+        Err(timestamp_out_of_range())
+    }
+}
+
+/// A timestamp from microseconds since 1970 as stored: values past the
+/// supported range are the `±infinity` sentinels (whose nanoseconds the
+/// microsecond encoding drops).
+pub fn timestamp_from_unix_micros(us: i64) -> NaiveDateTime {
+    let max = MAX_TIMESTAMP.and_utc().timestamp_micros();
+    let min = MIN_TIMESTAMP.and_utc().timestamp_micros();
+    if us > max {
+        return NaiveDateTime::MAX;
+    }
+    if us < min {
+        return NaiveDateTime::MIN;
+    }
+    DateTime::from_timestamp_micros(us)
+        .map(|t| t.naive_utc())
+        .unwrap_or(NaiveDateTime::MAX)
+}
+
+/// A time of day from microseconds since midnight, 00:00:00 to 24:00:00.
+/// 24:00:00 is chrono's leap-second form of 23:59:59 (a fraction of one
+/// whole second), which sorts after every other time of day; all time
+/// arithmetic goes through microseconds, never through chrono.
+pub fn time_from_micros(us: i64) -> Option<NaiveTime> {
+    if us == DAY_US {
+        return NaiveTime::from_hms_nano_opt(23, 59, 59, 1_000_000_000);
+    }
+    if !(0..DAY_US).contains(&us) {
+        return None;
+    }
+    NaiveTime::from_num_seconds_from_midnight_opt(
+        (us / 1_000_000) as u32,
+        (us % 1_000_000) as u32 * 1000,
+    )
+}
+
+/// Microseconds since midnight of a time of day (86_400_000_000 for
+/// 24:00:00).
+pub fn time_to_micros(t: &NaiveTime) -> i64 {
+    t.num_seconds_from_midnight() as i64 * 1_000_000 + (t.nanosecond() / 1000) as i64
+}
+
+/// A date as the timestamp of its midnight (`±infinity` stays infinite).
+pub fn date_to_timestamp(d: &NaiveDate) -> NaiveDateTime {
+    if *d == NaiveDate::MAX {
+        NaiveDateTime::MAX
+    } else if *d == NaiveDate::MIN {
+        NaiveDateTime::MIN
+    } else {
+        d.and_time(NaiveTime::MIN)
+    }
+}
+
+/// A date plus a time of day (24:00:00 is the next midnight), unchecked
+/// against the supported range.
+pub fn date_and_time(d: NaiveDate, t: &NaiveTime) -> Option<NaiveDateTime> {
+    d.and_time(NaiveTime::MIN)
+        .checked_add_signed(Duration::microseconds(time_to_micros(t)))
 }
 
 fn year_str(year: i32) -> (String, bool) {
@@ -60,11 +195,13 @@ pub fn format_date(d: &NaiveDate) -> String {
     )
 }
 
-/// `time` output: `03:04:05`, `03:04:05.25` (trailing fraction zeros dropped).
+/// `time` output: `03:04:05`, `03:04:05.25` (trailing fraction zeros
+/// dropped), `24:00:00`.
 pub fn format_time(t: &NaiveTime) -> String {
-    let micros = t.nanosecond() / 1000;
-    let mut s = format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second());
-    push_fraction(&mut s, micros.min(999_999));
+    let us = time_to_micros(t);
+    let secs = us / 1_000_000;
+    let mut s = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    push_fraction(&mut s, (us % 1_000_000) as u32);
     s
 }
 
@@ -110,33 +247,102 @@ pub fn format_offset(secs: i32) -> String {
 }
 
 /// The local wall-clock time and UTC offset (seconds) of an instant in `tz`.
+/// `±infinity` stays infinite (offset 0). Valid instants never overflow
+/// (the supported range leaves a year of room); anything else saturates to
+/// an infinity rather than panicking.
 pub fn to_local(ts: &DateTime<Utc>, tz: &Tz) -> (NaiveDateTime, i32) {
+    if timestamptz_is_infinite(ts) {
+        return (infinite_naive(ts), 0);
+    }
     let off = tz
         .offset_from_utc_datetime(&ts.naive_utc())
         .fix()
         .local_minus_utc();
-    let local = ts.naive_utc() + Duration::seconds(off as i64);
-    (local, off)
+    match ts
+        .naive_utc()
+        .checked_add_signed(Duration::seconds(off as i64))
+    {
+        Some(local) => (local, off),
+        None => (saturate(&ts.naive_utc()), 0),
+    }
+}
+
+fn infinite_naive(ts: &DateTime<Utc>) -> NaiveDateTime {
+    if *ts == DateTime::<Utc>::MAX_UTC {
+        NaiveDateTime::MAX
+    } else {
+        NaiveDateTime::MIN
+    }
+}
+
+fn saturate(t: &NaiveDateTime) -> NaiveDateTime {
+    if t.year() > 0 {
+        NaiveDateTime::MAX
+    } else {
+        NaiveDateTime::MIN
+    }
+}
+
+/// `timestamptz` → `timestamp` in `tz` (`AT TIME ZONE`, casts): infinity
+/// stays infinite, a wall-clock time outside the supported range is 22008.
+pub fn to_local_checked(ts: &DateTime<Utc>, tz: &Tz) -> Result<NaiveDateTime, SqlError> {
+    if timestamptz_is_infinite(ts) {
+        return Ok(infinite_naive(ts));
+    }
+    let (local, _) = to_local(ts, tz);
+    if timestamp_in_range(&local) {
+        Ok(local)
+    } else {
+        Err(timestamp_out_of_range())
+    }
 }
 
 /// The instant of a wall-clock time in `tz`, resolving DST like PostgreSQL:
 /// an ambiguous time takes the later instant (standard time), a time in a
-/// spring-forward gap uses the offset from before the gap.
-pub fn from_local(local: &NaiveDateTime, tz: &Tz) -> DateTime<Utc> {
+/// spring-forward gap uses the offset from before the gap. `None` when the
+/// instant is not representable.
+fn from_local_opt(local: &NaiveDateTime, tz: &Tz) -> Option<DateTime<Utc>> {
     match tz.from_local_datetime(local) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(_, later) => later.with_timezone(&Utc),
+        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(_, later) => Some(later.with_timezone(&Utc)),
         LocalResult::None => {
-            let before = *local - Duration::hours(12);
+            let before = local.checked_sub_signed(Duration::hours(12))?;
             let off = match tz.from_local_datetime(&before) {
                 LocalResult::Single(t) | LocalResult::Ambiguous(_, t) => {
                     t.offset().fix().local_minus_utc()
                 }
                 LocalResult::None => 0,
             };
-            DateTime::from_naive_utc_and_offset(*local - Duration::seconds(off as i64), Utc)
+            local
+                .checked_sub_signed(Duration::seconds(off as i64))
+                .map(|t| t.and_utc())
         }
     }
+}
+
+/// `timestamp` → `timestamptz` in `tz` (`AT TIME ZONE`, casts, `+
+/// interval`): infinity stays infinite, an instant outside the supported
+/// range is 22008.
+pub fn from_local(local: &NaiveDateTime, tz: &Tz) -> Result<DateTime<Utc>, SqlError> {
+    if timestamp_is_infinite(local) {
+        return Ok(if *local == NaiveDateTime::MAX {
+            DateTime::<Utc>::MAX_UTC
+        } else {
+            DateTime::<Utc>::MIN_UTC
+        });
+    }
+    from_local_opt(local, tz)
+        .filter(|t| timestamp_in_range(&t.naive_utc()))
+        .ok_or_else(timestamp_out_of_range)
+}
+
+/// A wall-clock time at a fixed UTC offset as an instant (range-checked).
+pub fn from_offset(local: &NaiveDateTime, offset_secs: i32) -> Result<DateTime<Utc>, SqlError> {
+    local
+        .checked_sub_signed(Duration::seconds(offset_secs as i64))
+        .filter(timestamp_in_range)
+        .map(|t| t.and_utc())
+        .ok_or_else(timestamp_out_of_range)
 }
 
 /// `timestamptz` output in the session time zone.
@@ -192,11 +398,15 @@ enum Special {
     Yesterday,
 }
 
-/// Why input was rejected: bad syntax (22007) or a field out of range
-/// (22008).
+/// Why input was rejected: bad syntax (22007), a field out of range
+/// (22008), a zone offset out of range (22009), or a date or timestamp
+/// outside the supported range (22008).
 enum Bad {
     Syntax,
     Range,
+    TzRange,
+    DateRange,
+    TimestampRange,
 }
 
 fn month_number(word: &str) -> Option<u32> {
@@ -271,28 +481,29 @@ fn abbreviation_offset(word: &str) -> Option<i32> {
     })
 }
 
-/// Parses `+05`, `-0530`, `+05:30`, `+05:30:15` (after the sign).
-fn parse_offset(sign: i32, body: &str) -> Option<i32> {
+/// Parses `+05`, `-0530`, `+05:30`, `+05:30:15` (after the sign); an
+/// offset beyond 15:59:59 is 22009 as in PostgreSQL.
+fn parse_offset(sign: i32, body: &str) -> Result<i32, Bad> {
     let parts: Vec<&str> = body.split(':').collect();
     if parts
         .iter()
-        .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+        .any(|p| p.is_empty() || p.len() > 6 || !p.bytes().all(|b| b.is_ascii_digit()))
     {
-        return None;
+        return Err(Bad::Syntax);
     }
-    let num = |s: &str| s.parse::<i32>().ok();
+    let num = |s: &str| s.parse::<i32>().map_err(|_| Bad::Syntax);
     let (h, m, s) = match parts.as_slice() {
         [one] if one.len() <= 2 => (num(one)?, 0, 0),
         [one] if one.len() == 4 => (num(&one[..2])?, num(&one[2..])?, 0),
         [one] if one.len() == 6 => (num(&one[..2])?, num(&one[2..4])?, num(&one[4..])?),
         [h, m] => (num(h)?, num(m)?, 0),
         [h, m, s] => (num(h)?, num(m)?, num(s)?),
-        _ => return None,
+        _ => return Err(Bad::Syntax),
     };
     if h > 15 || m > 59 || s > 59 {
-        return None;
+        return Err(Bad::TzRange);
     }
-    Some(sign * (h * 3600 + m * 60 + s))
+    Ok(sign * (h * 3600 + m * 60 + s))
 }
 
 fn parse_time_token(tok: &str, f: &mut Fields) -> Result<(), Bad> {
@@ -455,7 +666,7 @@ fn parse_fields(input: &str) -> Result<Fields, Bad> {
             }
             parse_time_token(t, &mut f)?;
             if !z.is_empty() {
-                f.zone = Some(parse_zone_token(z, &orig[cut..]).ok_or(Bad::Syntax)?);
+                f.zone = Some(parse_zone_token(z, &orig[cut..])?);
             }
         } else if first.is_ascii_digit() {
             if tok.contains(['-', '/', '.']) {
@@ -479,7 +690,7 @@ fn parse_fields(input: &str) -> Result<Fields, Bad> {
             if tok == "-infinity" {
                 f.special = Some(Special::NegInfinity);
             } else {
-                f.zone = Some(parse_zone_token(&tok, orig).ok_or(Bad::Syntax)?);
+                f.zone = Some(parse_zone_token(&tok, orig)?);
             }
         } else if tok.contains(['-', '/'])
             && tok
@@ -513,7 +724,7 @@ fn parse_fields(input: &str) -> Result<Fields, Bad> {
                 "allballs" => f.time = Some((0, 0, 0, 0)),
                 w if is_weekday(w) => {}
                 _ => {
-                    f.zone = Some(parse_zone_token(&tok, orig).ok_or(Bad::Syntax)?);
+                    f.zone = Some(parse_zone_token(&tok, orig)?);
                 }
             }
         }
@@ -561,7 +772,7 @@ fn parse_fields(input: &str) -> Result<Fields, Bad> {
     Ok(f)
 }
 
-fn parse_zone_token(lower: &str, orig: &str) -> Option<Zone> {
+fn parse_zone_token(lower: &str, orig: &str) -> Result<Zone, Bad> {
     if let Some(rest) = lower.strip_prefix('+') {
         return parse_offset(1, rest).map(Zone::Fixed);
     }
@@ -569,14 +780,18 @@ fn parse_zone_token(lower: &str, orig: &str) -> Option<Zone> {
         return parse_offset(-1, rest).map(Zone::Fixed);
     }
     if let Some(off) = abbreviation_offset(lower) {
-        return Some(Zone::Fixed(off));
+        return Ok(Zone::Fixed(off));
     }
     orig.parse::<Tz>()
         .ok()
         .or_else(|| orig.to_ascii_uppercase().parse::<Tz>().ok())
         .map(Zone::Named)
+        .ok_or(Bad::Syntax)
 }
 
+/// The date of the fields, checked as a calendar date (22008 for a bad
+/// month or day) and against the supported range of years (the caller
+/// checks the exact range).
 fn build_date(f: &Fields) -> Result<NaiveDate, Bad> {
     let (Some(y), Some(m), Some(d)) = (f.year, f.month, f.day) else {
         return Err(Bad::Syntax);
@@ -588,22 +803,28 @@ fn build_date(f: &Fields) -> Result<NaiveDate, Bad> {
         return Err(Bad::Range);
     }
     let y = if f.bc { 1 - y } else { y };
+    if !(MIN_DATE.year()..=MAX_DATE.year()).contains(&y) {
+        return Err(Bad::DateRange);
+    }
     NaiveDate::from_ymd_opt(y, m, d).ok_or(Bad::Range)
 }
 
-fn build_time(f: &Fields) -> Result<NaiveTime, Bad> {
+/// The time of day of the fields as microseconds (0 to 24:00:00; a second
+/// of 60 runs into the next minute, as in PostgreSQL).
+fn time_of_day(f: &Fields) -> Result<i64, Bad> {
     let (h, m, s, us) = f.time.unwrap_or((0, 0, 0, 0));
-    if h > 24 || m > 59 || s > 60 || (h == 24 && (m, s, us) != (0, 0, 0)) {
+    if h > 24 || m > 59 || s > 60 {
         return Err(Bad::Range);
     }
-    // 24:00:00 and leap seconds are clamped to the last representable
-    // microsecond (chrono has no 24:00).
-    if h == 24 || s == 60 {
-        return NaiveTime::from_hms_micro_opt(h.min(23), if h == 24 { 59 } else { m }, 59, 999_999)
-            .ok_or(Bad::Range);
+    let total = ((h as i64 * 60 + m as i64) * 60 + s as i64) * 1_000_000 + us as i64;
+    if total > DAY_US {
+        return Err(Bad::Range);
     }
-    let base = NaiveTime::from_hms_opt(h, m, s).ok_or(Bad::Range)?;
-    Ok(base + Duration::microseconds(us as i64))
+    Ok(total)
+}
+
+fn build_time(f: &Fields) -> Result<NaiveTime, Bad> {
+    time_from_micros(time_of_day(f)?).ok_or(Bad::Range)
 }
 
 fn datetime_error(bad: Bad, type_name: &str, input: &str) -> SqlError {
@@ -616,6 +837,18 @@ fn datetime_error(bad: Bad, type_name: &str, input: &str) -> SqlError {
             SqlState::DATETIME_FIELD_OVERFLOW,
             format!("date/time field value out of range: \"{input}\""),
         ),
+        Bad::TzRange => SqlError::new(
+            SqlState::INVALID_TIME_ZONE_DISPLACEMENT,
+            format!("time zone displacement out of range: \"{input}\""),
+        ),
+        Bad::DateRange if type_name == "date" => SqlError::new(
+            SqlState::DATETIME_FIELD_OVERFLOW,
+            format!("date out of range: \"{input}\""),
+        ),
+        Bad::DateRange | Bad::TimestampRange => SqlError::new(
+            SqlState::DATETIME_FIELD_OVERFLOW,
+            format!("timestamp out of range: \"{input}\""),
+        ),
     }
 }
 
@@ -624,24 +857,14 @@ fn local_now(ctx: &EvalContext) -> NaiveDateTime {
 }
 
 /// Resolves a date+time (no special word) to a naive timestamp, rolling
-/// microsecond rounding over (`23:59:59.9999995`).
+/// 24:00:00, second 60 and microsecond rounding (`23:59:59.9999995`) over
+/// into the next day; not yet checked against the supported range.
 fn build_timestamp(f: &Fields) -> Result<NaiveDateTime, Bad> {
     let date = build_date(f)?;
-    let (h, m, s, us) = f.time.unwrap_or((0, 0, 0, 0));
-    if h == 24 && (m, s, us) == (0, 0, 0) {
-        return date
-            .succ_opt()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .ok_or(Bad::Range);
-    }
-    if us >= 1_000_000 {
-        let t = build_time(&Fields {
-            time: Some((h, m, s, 0)),
-            ..Fields::default()
-        })?;
-        return Ok(date.and_time(t) + Duration::seconds(1));
-    }
-    Ok(date.and_time(build_time(f)?))
+    let us = time_of_day(f)?;
+    date.and_time(NaiveTime::MIN)
+        .checked_add_signed(Duration::microseconds(us))
+        .ok_or(Bad::DateRange)
 }
 
 fn special_timestamp(sp: Special, ctx: &EvalContext) -> NaiveDateTime {
@@ -675,7 +898,11 @@ pub fn parse_date(input: &str, ctx: &EvalContext) -> Result<NaiveDate, SqlError>
     if f.time.is_some() {
         build_time(&f).map_err(err)?;
     }
-    build_date(&f).map_err(err)
+    let d = build_date(&f).map_err(err)?;
+    if !date_in_range(&d) {
+        return Err(err(Bad::DateRange));
+    }
+    Ok(d)
 }
 
 /// `time` input (a date or zone in the input is accepted and ignored).
@@ -688,15 +915,6 @@ pub fn parse_time(input: &str) -> Result<NaiveTime, SqlError> {
     if f.time.is_none() {
         return Err(err(Bad::Syntax));
     }
-    let (h, m, s, us) = f.time.unwrap_or_default();
-    if us >= 1_000_000 {
-        let t = build_time(&Fields {
-            time: Some((h, m, s, 0)),
-            ..Fields::default()
-        })
-        .map_err(err)?;
-        return Ok(t + Duration::seconds(1));
-    }
     build_time(&f).map_err(err)
 }
 
@@ -707,7 +925,11 @@ pub fn parse_timestamp(input: &str, ctx: &EvalContext) -> Result<NaiveDateTime, 
     if let Some(sp) = f.special {
         return Ok(special_timestamp(sp, ctx));
     }
-    build_timestamp(&f).map_err(err)
+    let ts = build_timestamp(&f).map_err(err)?;
+    if !timestamp_in_range(&ts) {
+        return Err(err(Bad::TimestampRange));
+    }
+    Ok(ts)
 }
 
 /// `timestamptz` input: a zone in the input wins, else the session's.
@@ -720,15 +942,17 @@ pub fn parse_timestamptz(input: &str, ctx: &EvalContext) -> Result<DateTime<Utc>
             Special::NegInfinity => DateTime::<Utc>::MIN_UTC,
             Special::Now => ctx.transaction_start,
             Special::Epoch => DateTime::<Utc>::UNIX_EPOCH,
-            other => from_local(&special_timestamp(other, ctx), &ctx.timezone),
+            other => from_local(&special_timestamp(other, ctx), &ctx.timezone)?,
         });
     }
     let local = build_timestamp(&f).map_err(err)?;
-    Ok(match f.zone {
-        Some(Zone::Fixed(off)) => {
-            DateTime::from_naive_utc_and_offset(local - Duration::seconds(off as i64), Utc)
-        }
-        Some(Zone::Named(tz)) => from_local(&local, &tz),
-        None => from_local(&local, &ctx.timezone),
-    })
+    let utc = match f.zone {
+        Some(Zone::Fixed(off)) => local
+            .checked_sub_signed(Duration::seconds(off as i64))
+            .map(|t| t.and_utc()),
+        Some(Zone::Named(tz)) => from_local_opt(&local, &tz),
+        None => from_local_opt(&local, &ctx.timezone),
+    };
+    utc.filter(|t| timestamp_in_range(&t.naive_utc()))
+        .ok_or_else(|| err(Bad::TimestampRange))
 }

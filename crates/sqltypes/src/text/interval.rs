@@ -76,66 +76,122 @@ fn syntax(input: &str) -> SqlError {
     )
 }
 
-fn range(input: &str) -> SqlError {
+fn field_overflow(input: &str) -> SqlError {
     SqlError::new(
-        SqlState::DATETIME_FIELD_OVERFLOW,
+        SqlState::INTERVAL_FIELD_OVERFLOW,
         format!("interval field value out of range: \"{input}\""),
     )
 }
 
-/// Accumulates fields in wide types; checked into an [`Interval`] at the end.
+/// Why a field could not be added: a field overflowed (22015) or the input
+/// is malformed (22007).
+enum Bad {
+    Overflow,
+    Syntax,
+}
+
+/// Accumulates fields like PostgreSQL's `pg_itm_in` (microseconds, days,
+/// months and years kept apart, each overflow-checked) and folds years into
+/// months at the end.
 #[derive(Default)]
 struct Acc {
-    months: f64,
-    days: f64,
-    micros: f64,
+    usec: i64,
+    days: i32,
+    months: i32,
+    years: i32,
+}
+
+fn ck<T>(v: Option<T>) -> Result<T, Bad> {
+    v.ok_or(Bad::Overflow)
 }
 
 impl Acc {
-    /// Adds `v` units, spilling fractions to smaller units like PostgreSQL
-    /// (fractional months become 30-day days, fractional days 24 hours).
-    fn add(&mut self, v: f64, unit: Unit) {
+    /// `frac * scale` microseconds, the fraction of a microsecond rounded
+    /// half to even (`AdjustFractMicroseconds`).
+    fn fract_micros(&mut self, frac: f64, scale: i64) -> Result<(), Bad> {
+        if frac == 0.0 {
+            return Ok(());
+        }
+        let f = frac * scale as f64;
+        if !f.is_finite() || f.abs() >= 9.2e18 {
+            return Err(Bad::Overflow);
+        }
+        let whole = f as i64;
+        let us = whole + (f - whole as f64).round_ties_even() as i64;
+        self.usec = ck(self.usec.checked_add(us))?;
+        Ok(())
+    }
+
+    /// `frac * scale` days, the rest as microseconds (`AdjustFractDays`).
+    fn fract_days(&mut self, frac: f64, scale: i32) -> Result<(), Bad> {
+        if frac == 0.0 {
+            return Ok(());
+        }
+        let f = frac * scale as f64;
+        let whole = f as i32;
+        self.days = ck(self.days.checked_add(whole))?;
+        self.fract_micros(f - whole as f64, USECS_PER_DAY)
+    }
+
+    fn add_days(&mut self, val: i64, scale: i32) -> Result<(), Bad> {
+        let d = ck(i32::try_from(val).ok().and_then(|v| v.checked_mul(scale)))?;
+        self.days = ck(self.days.checked_add(d))?;
+        Ok(())
+    }
+
+    /// Adds `val + frac` units of `unit` (PostgreSQL's `DecodeInterval`).
+    fn add(&mut self, val: i64, frac: f64, unit: Unit) -> Result<(), Bad> {
         match unit {
-            Unit::Micros(m) => self.micros += v * m as f64,
-            Unit::Days(d) => {
-                let total = v * d as f64;
-                let whole = total.trunc();
-                self.days += whole;
-                self.micros += ((total - whole) * USECS_PER_DAY as f64).round();
+            Unit::Micros(scale) => {
+                self.usec = ck(val
+                    .checked_mul(scale)
+                    .and_then(|v| self.usec.checked_add(v)))?;
+                self.fract_micros(frac, scale)
+            }
+            Unit::Days(1) => {
+                self.add_days(val, 1)?;
+                self.fract_micros(frac, USECS_PER_DAY)
+            }
+            Unit::Days(n) => {
+                self.add_days(val, n as i32)?;
+                self.fract_days(frac, n as i32)
+            }
+            Unit::Months(1) => {
+                let m = ck(i32::try_from(val).ok())?;
+                self.months = ck(self.months.checked_add(m))?;
+                self.fract_days(frac, 30)
             }
             Unit::Months(m) => {
-                let total = v * m as f64;
-                if m >= 12 {
-                    // Years: fractions become whole months.
-                    self.months += total.round();
-                    return;
-                }
-                let whole = total.trunc();
-                self.months += whole;
-                let days = (total - whole) * 30.0;
-                let dwhole = days.trunc();
-                self.days += dwhole;
-                self.micros += ((days - dwhole) * USECS_PER_DAY as f64).round();
+                let scale = (m / 12) as i32;
+                let y = ck(i32::try_from(val).ok().and_then(|v| v.checked_mul(scale)))?;
+                self.years = ck(self.years.checked_add(y))?;
+                let extra = (frac * scale as f64 * 12.0).round_ties_even();
+                self.months = ck(self.months.checked_add(extra as i32))?;
+                Ok(())
             }
         }
     }
 
     fn finish(self, negate: bool, input: &str) -> Result<Interval, SqlError> {
-        let s = if negate { -1.0 } else { 1.0 };
-        let months = (self.months * s).round();
-        let days = (self.days * s).round();
-        let micros = (self.micros * s).round();
-        if months.abs() > i32::MAX as f64
-            || days.abs() > i32::MAX as f64
-            || micros.abs() >= 9.2e18
-            || micros.is_nan()
-        {
-            return Err(range(input));
+        let (mut usec, mut days, mut months, mut years) =
+            (self.usec, self.days, self.months, self.years);
+        if negate {
+            let over = || field_overflow(input);
+            usec = usec.checked_neg().ok_or_else(over)?;
+            days = days.checked_neg().ok_or_else(over)?;
+            months = months.checked_neg().ok_or_else(over)?;
+            years = years.checked_neg().ok_or_else(over)?;
         }
+        let months = years
+            .checked_mul(12)
+            .and_then(|y| y.checked_add(months))
+            .ok_or_else(|| {
+                SqlError::new(SqlState::DATETIME_FIELD_OVERFLOW, "interval out of range")
+            })?;
         Ok(Interval {
-            months: months as i32,
-            days: days as i32,
-            micros: micros as i64,
+            months,
+            days,
+            micros: usec,
         })
     }
 }
@@ -165,44 +221,80 @@ fn unit(word: &str) -> Option<Unit> {
     })
 }
 
-fn parse_number(s: &str) -> Option<f64> {
-    if s.is_empty()
-        || !s
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+')
+/// A number as PostgreSQL's `DecodeInterval` reads it: the integer part
+/// exactly (beyond int64 is a field overflow), the fraction as a float
+/// carrying the number's sign.
+fn parse_number(s: &str) -> Result<(i64, f64), Bad> {
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
     {
-        return None;
+        return Err(Bad::Syntax);
     }
-    let v: f64 = s.parse().ok()?;
-    v.is_finite().then_some(v)
+    let mut val: i64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| Bad::Overflow)?
+    };
+    let mut f: f64 = if frac.is_empty() {
+        0.0
+    } else {
+        format!("0.{frac}").parse().map_err(|_| Bad::Syntax)?
+    };
+    if neg {
+        val = -val;
+        f = -f;
+    }
+    Ok((val, f))
 }
 
-/// `[-+]hh:mm[:ss[.ffffff]]` as signed microseconds.
-fn parse_clock(tok: &str) -> Option<f64> {
-    let (neg, body) = match tok.as_bytes().first()? {
-        b'-' => (true, &tok[1..]),
-        b'+' => (false, &tok[1..]),
-        _ => (false, tok),
-    };
+/// `hh:mm[:ss[.ffffff]]` or `mm:ss.fff` as microseconds (unsigned; the
+/// caller applies a sign). Minutes above 59 or seconds above 60 overflow.
+fn parse_clock(body: &str) -> Result<i64, Bad> {
     let parts: Vec<&str> = body.split(':').collect();
-    let num = |s: &str| -> Option<f64> {
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            return None;
+    let int = |s: &str| -> Result<i64, Bad> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Bad::Syntax);
         }
-        s.parse::<f64>().ok()
+        s.parse().map_err(|_| Bad::Overflow)
     };
-    let v = match parts.as_slice() {
-        [h, m] if !h.contains('.') => {
-            num(h)? * USECS_PER_HOUR as f64 + num(m)? * 60.0 * USECS_PER_SEC as f64
+    let secs = |s: &str| -> Result<(i64, i64), Bad> {
+        let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+        let w = int(whole)?;
+        let mut us = 0;
+        if s.contains('.') {
+            if !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Bad::Syntax);
+            }
+            let f: f64 = format!("0.{frac}").parse().map_err(|_| Bad::Syntax)?;
+            us = (f * 1e6).round_ties_even() as i64;
         }
-        [h, m, s] if !h.contains('.') && !m.contains('.') => {
-            num(h)? * USECS_PER_HOUR as f64
-                + num(m)? * 60.0 * USECS_PER_SEC as f64
-                + (num(s)? * USECS_PER_SEC as f64).round()
-        }
-        _ => return None,
+        Ok((w, us))
     };
-    Some(if neg { -v } else { v })
+    let (h, m, s, us) = match parts.as_slice() {
+        // `mm:ss.fff` is minutes and seconds.
+        [m, s] if s.contains('.') => {
+            let (sec, us) = secs(s)?;
+            (0, int(m)?, sec, us)
+        }
+        [h, m] => (int(h)?, int(m)?, 0, 0),
+        [h, m, s] => {
+            let (sec, us) = secs(s)?;
+            (int(h)?, int(m)?, sec, us)
+        }
+        _ => return Err(Bad::Syntax),
+    };
+    if m > 59 || s > 60 || us > 1_000_000 {
+        return Err(Bad::Overflow);
+    }
+    ck(h.checked_mul(USECS_PER_HOUR)
+        .and_then(|v| v.checked_add(m * 60 * USECS_PER_SEC + s * USECS_PER_SEC + us)))
 }
 
 /// `interval` input.
@@ -238,6 +330,10 @@ pub fn parse_interval(input: &str) -> Result<Interval, SqlError> {
         negate = true;
         tokens.pop();
     }
+    let bad = |b: Bad| match b {
+        Bad::Overflow => field_overflow(input),
+        Bad::Syntax => syntax(input),
+    };
     let mut acc = Acc::default();
     let mut seen_clock = false;
     let mut i = 0;
@@ -248,25 +344,35 @@ pub fn parse_interval(input: &str) -> Result<Interval, SqlError> {
                 return Err(syntax(input));
             }
             seen_clock = true;
-            acc.micros += parse_clock(tok).ok_or_else(|| syntax(input))?;
+            let us = match tok.as_bytes()[0] {
+                // A signed clock that does not parse is not a clock at all
+                // (PostgreSQL then reads it as a number): 22007.
+                b'-' => -parse_clock(&tok[1..]).map_err(|_| syntax(input))?,
+                b'+' => parse_clock(&tok[1..]).map_err(|_| syntax(input))?,
+                _ => parse_clock(tok).map_err(bad)?,
+            };
+            acc.usec = acc
+                .usec
+                .checked_add(us)
+                .ok_or_else(|| field_overflow(input))?;
             i += 1;
             continue;
         }
-        let v = parse_number(tok).ok_or_else(|| syntax(input))?;
+        let (v, frac) = parse_number(tok).map_err(bad)?;
         match tokens.get(i + 1) {
             Some(next) if next.contains(':') => {
                 // `3 04:05` is days then a time.
-                acc.add(v, Unit::Days(1));
+                acc.add(v, frac, Unit::Days(1)).map_err(bad)?;
                 i += 1;
             }
             Some(next) => {
                 let u = unit(next).ok_or_else(|| syntax(input))?;
-                acc.add(v, u);
+                acc.add(v, frac, u).map_err(bad)?;
                 i += 2;
             }
             None => {
                 // A bare trailing number counts seconds.
-                acc.add(v, Unit::Micros(USECS_PER_SEC));
+                acc.add(v, frac, Unit::Micros(USECS_PER_SEC)).map_err(bad)?;
                 i += 1;
             }
         }
@@ -276,6 +382,10 @@ pub fn parse_interval(input: &str) -> Result<Interval, SqlError> {
 
 /// ISO 8601 durations: `P1Y2M3W4DT5H6M7.5S` (after the `P`).
 fn parse_iso(s: &str, input: &str) -> Result<Interval, SqlError> {
+    let bad = |b: Bad| match b {
+        Bad::Overflow => field_overflow(input),
+        Bad::Syntax => syntax(input),
+    };
     let mut acc = Acc::default();
     let mut in_time = false;
     let mut num = String::new();
@@ -285,7 +395,7 @@ fn parse_iso(s: &str, input: &str) -> Result<Interval, SqlError> {
             't' if num.is_empty() => in_time = true,
             '0'..='9' | '.' | '-' | '+' => num.push(c),
             _ => {
-                let v = parse_number(&num).ok_or_else(|| syntax(input))?;
+                let (v, frac) = parse_number(&num).map_err(bad)?;
                 num.clear();
                 any = true;
                 let u = match (c, in_time) {
@@ -298,7 +408,7 @@ fn parse_iso(s: &str, input: &str) -> Result<Interval, SqlError> {
                     ('s', true) => Unit::Micros(USECS_PER_SEC),
                     _ => return Err(syntax(input)),
                 };
-                acc.add(v, u);
+                acc.add(v, frac, u).map_err(bad)?;
             }
         }
     }
