@@ -184,6 +184,139 @@ fn cannot_length(kind: &str) -> SqlError {
     invalid_param(format!("cannot get array length of a {kind}"))
 }
 
+/// What `set_path` does at the end of the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PathOp {
+    /// `jsonb_set(..., create_if_missing => false)`.
+    Replace,
+    /// `jsonb_set`: replace, or add a missing key / array element.
+    Create,
+    /// `jsonb_insert(..., insert_after => false)`.
+    InsertBefore,
+    /// `jsonb_insert(..., insert_after => true)`.
+    InsertAfter,
+}
+
+/// PostgreSQL's `setPath`: follows `path` from `level` into `j` and
+/// replaces or inserts `new` at its end. A missing step or a scalar on the
+/// way leaves `j` as it is.
+fn set_path(
+    j: &mut Json,
+    path: &[Option<&str>],
+    level: usize,
+    new: &Json,
+    op: PathOp,
+) -> Result<(), SqlError> {
+    let Some(elem) = path[level] else {
+        return Err(SqlError::new(
+            SqlState::NULL_VALUE_NOT_ALLOWED,
+            format!("path element at position {} is null", level + 1),
+        ));
+    };
+    let last = level + 1 == path.len();
+    let create_or_insert = op != PathOp::Replace;
+    let inserting = matches!(op, PathOp::InsertBefore | PathOp::InsertAfter);
+    match j {
+        Json::Object(m) => match m.get_mut(elem) {
+            Some(v) if last => {
+                if inserting {
+                    return Err(invalid_param("cannot replace existing key")
+                        .with_hint("Try using the function jsonb_set to replace key value."));
+                }
+                *v = new.clone();
+            }
+            Some(v) => set_path(v, path, level + 1, new, op)?,
+            None if last && create_or_insert => {
+                m.insert(elem.to_string(), new.clone());
+            }
+            None => {}
+        },
+        Json::Array(items) => {
+            let n = items.len() as i64;
+            let idx = elem.trim_start().parse::<i32>().map_err(|_| {
+                SqlError::new(
+                    SqlState::INVALID_TEXT_REPRESENTATION,
+                    format!(
+                        "path element at position {} is not an integer: \"{elem}\"",
+                        level + 1
+                    ),
+                )
+            })? as i64;
+            // `None`: before the first element (a negative index past it).
+            let idx = if idx < 0 {
+                (-idx <= n).then_some(n + idx)
+            } else {
+                Some(idx.min(n))
+            };
+            if (idx.is_none() || n == 0) && last && create_or_insert {
+                items.insert(0, new.clone());
+                return Ok(());
+            }
+            match idx {
+                Some(i) if i < n => {
+                    let i = i as usize;
+                    if !last {
+                        return set_path(&mut items[i], path, level + 1, new, op);
+                    }
+                    match op {
+                        PathOp::Replace | PathOp::Create => items[i] = new.clone(),
+                        PathOp::InsertBefore => items.insert(i, new.clone()),
+                        PathOp::InsertAfter => items.insert(i + 1, new.clone()),
+                    }
+                }
+                Some(_) if last && create_or_insert => items.push(new.clone()),
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `jsonb_set(target, path, new [, create_if_missing])` and
+/// `jsonb_insert(target, path, new [, insert_after])`.
+fn jsonb_set(name: &str, args: &[Value]) -> Result<Value, SqlError> {
+    let mut target = as_json(args.first())?;
+    let path: Vec<Option<&str>> = match args.get(1) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| match v {
+                Value::Text(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
+    };
+    let new = as_json(args.get(2))?;
+    let flag = match args.get(3) {
+        Some(Value::Bool(b)) => Some(*b),
+        _ => None,
+    };
+    let op = if name == "jsonb_set" {
+        if flag.unwrap_or(true) {
+            PathOp::Create
+        } else {
+            PathOp::Replace
+        }
+    } else if flag.unwrap_or(false) {
+        PathOp::InsertAfter
+    } else {
+        PathOp::InsertBefore
+    };
+    let empty = match &target {
+        Json::Object(m) => m.is_empty(),
+        Json::Array(a) => a.is_empty(),
+        _ => {
+            return Err(invalid_param("cannot set path in scalar"));
+        }
+    };
+    if path.is_empty() || (empty && op == PathOp::Replace) {
+        return Ok(Value::Jsonb(target));
+    }
+    set_path(&mut target, &path, 0, &new, op)?;
+    Ok(Value::Jsonb(target))
+}
+
 /// JSON functions; `None` when `name` is not one of them.
 pub fn call(
     name: &str,
@@ -277,6 +410,7 @@ pub fn call(
             Value::Text(out)
         }
         "jsonb_strip_nulls" => Value::Jsonb(strip_nulls(&as_json(args.first())?)),
+        "jsonb_set" | "jsonb_insert" => jsonb_set(name, args)?,
         "jsonb_extract_path" | "jsonb_extract_path_text" => {
             let mut cur = as_json(args.first())?;
             for i in 1..args.len() {

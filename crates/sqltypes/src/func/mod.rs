@@ -10,6 +10,7 @@ mod datetime;
 mod json;
 mod math;
 mod md5;
+mod regex;
 mod string;
 mod to_char;
 
@@ -39,6 +40,47 @@ use DataType as T;
 
 fn num() -> T {
     T::Numeric(None)
+}
+
+fn text_array() -> T {
+    T::Array(Box::new(T::Text))
+}
+
+/// The largest value PostgreSQL allocates (`MaxAllocSize`, 1 GB - 1):
+/// a text or bytea result (plus its 4-byte header) must fit in it.
+pub const MAX_ALLOC_SIZE: usize = 0x3fff_ffff;
+
+/// 54000 `requested length too large` (lpad, repeat, ...).
+pub(crate) fn length_too_large() -> SqlError {
+    SqlError::new(
+        SqlState::PROGRAM_LIMIT_EXCEEDED,
+        "requested length too large",
+    )
+}
+
+/// PostgreSQL's string-buffer limit: appending `more` bytes to a buffer
+/// holding `have` fails with 54000 `out of memory` when the result would
+/// not fit in `MAX_ALLOC_SIZE` (checked before anything is allocated).
+pub(crate) fn check_buffer(have: usize, more: usize) -> Result<(), SqlError> {
+    if more >= MAX_ALLOC_SIZE.saturating_sub(have) {
+        return Err(
+            SqlError::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "out of memory").with_detail(format!(
+                "Cannot enlarge string buffer containing {have} bytes by {more} more bytes."
+            )),
+        );
+    }
+    Ok(())
+}
+
+/// Functions that are called with NULL arguments (PostgreSQL's non-strict
+/// functions); every other function is NULL when any argument is.
+fn non_strict(name: &str) -> bool {
+    matches!(name, "quote_nullable" | "string_to_array")
+}
+
+/// Functions of one argument of any type (`anyelement`).
+fn any_single(name: &str) -> bool {
+    matches!(name, "quote_literal" | "quote_nullable")
 }
 
 /// Overloads of a fixed-signature function: `(parameters, result)`.
@@ -79,12 +121,53 @@ fn candidates(name: &str) -> Option<Vec<(Vec<T>, T)>> {
             v
         }
         "quote_nullable" => vec![c(&[T::Text], T::Text)],
-        "substr" | "substring" => vec![
-            c(&[T::Text, T::Int4], T::Text),
-            c(&[T::Text, T::Int4, T::Int4], T::Text),
-            c(&[T::Bytea, T::Int4], T::Bytea),
-            c(&[T::Bytea, T::Int4, T::Int4], T::Bytea),
+        "substr" | "substring" => {
+            let mut v = vec![
+                c(&[T::Text, T::Int4], T::Text),
+                c(&[T::Text, T::Int4, T::Int4], T::Text),
+                c(&[T::Bytea, T::Int4], T::Bytea),
+                c(&[T::Bytea, T::Int4, T::Int4], T::Bytea),
+            ];
+            if name == "substring" {
+                // `substring(s FROM pattern)`: the POSIX regular-expression form.
+                v.push(c(&[T::Text, T::Text], T::Text));
+            }
+            v
+        }
+        "overlay" => vec![
+            c(&[T::Text, T::Text, T::Int4], T::Text),
+            c(&[T::Text, T::Text, T::Int4, T::Int4], T::Text),
+            c(&[T::Bytea, T::Bytea, T::Int4], T::Bytea),
+            c(&[T::Bytea, T::Bytea, T::Int4, T::Int4], T::Bytea),
         ],
+        "regexp_replace" => vec![
+            c(&[T::Text, T::Text, T::Text], T::Text),
+            c(&[T::Text, T::Text, T::Text, T::Text], T::Text),
+            c(&[T::Text, T::Text, T::Text, T::Int4], T::Text),
+            c(&[T::Text, T::Text, T::Text, T::Int4, T::Int4], T::Text),
+            c(
+                &[T::Text, T::Text, T::Text, T::Int4, T::Int4, T::Text],
+                T::Text,
+            ),
+        ],
+        "regexp_match" | "regexp_split_to_array" => vec![
+            c(&[T::Text, T::Text], text_array()),
+            c(&[T::Text, T::Text, T::Text], text_array()),
+        ],
+        "regexp_like" => vec![
+            c(&[T::Text, T::Text], T::Bool),
+            c(&[T::Text, T::Text, T::Text], T::Bool),
+        ],
+        "regexp_count" => vec![
+            c(&[T::Text, T::Text], T::Int4),
+            c(&[T::Text, T::Text, T::Int4], T::Int4),
+            c(&[T::Text, T::Text, T::Int4, T::Text], T::Int4),
+        ],
+        "sha224" | "sha256" | "sha384" | "sha512" => vec![c(&[T::Bytea], T::Bytea)],
+        "get_byte" => vec![c(&[T::Bytea, T::Int4], T::Int4)],
+        "get_bit" => vec![c(&[T::Bytea, T::Int8], T::Int4)],
+        "set_byte" => vec![c(&[T::Bytea, T::Int4, T::Int4], T::Bytea)],
+        "set_bit" => vec![c(&[T::Bytea, T::Int8, T::Int4], T::Bytea)],
         "strpos" | "position" => vec![c(&[T::Text, T::Text], T::Int4)],
         "replace" | "translate" => vec![c(&[T::Text, T::Text, T::Text], T::Text)],
         "btrim" | "trim" | "ltrim" | "rtrim" => {
@@ -102,7 +185,10 @@ fn candidates(name: &str) -> Option<Vec<(Vec<T>, T)>> {
         "to_hex" => vec![c(&[T::Int4], T::Text), c(&[T::Int8], T::Text)],
         "encode" => vec![c(&[T::Bytea, T::Text], T::Text)],
         "decode" => vec![c(&[T::Text, T::Text], T::Bytea)],
-        "string_to_array" => vec![c(&[T::Text, T::Text], T::Array(Box::new(T::Text)))],
+        "string_to_array" => vec![
+            c(&[T::Text, T::Text], text_array()),
+            c(&[T::Text, T::Text, T::Text], text_array()),
+        ],
         // Math.
         "abs" => same_unary(&all_num),
         "ceil" | "ceiling" | "floor" | "sign" => same_unary(&f8n),
@@ -232,6 +318,10 @@ fn candidates(name: &str) -> Option<Vec<(Vec<T>, T)>> {
         "json_array_length" => vec![c(&[T::Json], T::Int4)],
         "jsonb_pretty" => vec![c(&[T::Jsonb], T::Text)],
         "jsonb_strip_nulls" => vec![c(&[T::Jsonb], T::Jsonb)],
+        "jsonb_set" | "jsonb_insert" => vec![
+            c(&[T::Jsonb, text_array(), T::Jsonb], T::Jsonb),
+            c(&[T::Jsonb, text_array(), T::Jsonb, T::Bool], T::Jsonb),
+        ],
         "cardinality" => vec![c(&[T::Array(Box::new(T::Unknown))], T::Int4)],
         _ => return None,
     })
@@ -374,6 +464,23 @@ pub fn resolve(name: &str, args: &[DataType]) -> Result<FunctionSignature, SqlEr
             immutable: true,
         });
     }
+    if any_single(name) && args.len() == 1 && !args[0].is_string() && args[0] != T::Unknown {
+        // quote_literal(anyelement): the value's text form, quoted.
+        return Ok(FunctionSignature {
+            name: name.to_string(),
+            args: vec![args[0].clone()],
+            result: T::Text,
+            strict: !non_strict(name),
+            immutable: false,
+        });
+    }
+    if name == "regexp_matches" {
+        // A set-returning function: zero rows without a match, one per
+        // match with "g". Not a scalar.
+        return Err(SqlError::unsupported(
+            "regexp_matches() returns a set of rows, which is not supported; use regexp_match()",
+        ));
+    }
     let cands = candidates(name).ok_or_else(|| not_found(name, args))?;
     type Scored<'a> = ((usize, usize), &'a (Vec<T>, T));
     let mut best: Option<Scored> = None;
@@ -419,7 +526,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Result<FunctionSignature, SqlEr
         name: name.to_string(),
         args: params,
         result: result.clone(),
-        strict: true,
+        strict: !non_strict(name),
         immutable,
     })
 }
@@ -449,6 +556,9 @@ pub fn call(
         return Ok(v);
     }
     if let Some(v) = json::call(name, signature, args, ctx)? {
+        return Ok(v);
+    }
+    if let Some(v) = regex::call(name, args)? {
         return Ok(v);
     }
     match name {

@@ -190,7 +190,8 @@ fn strings() {
     assert_eq!(f("replace", &[u("abcabc"), u("b"), u("X")]), "aXcaXc");
     assert_eq!(f("reverse", &[u("abc")]), "cba");
     assert_eq!(f("starts_with", &[u("abc"), u("ab")]), "t");
-    assert_eq!(f("upper", &[u("straße")]), "STRASSE");
+    // One character to one, as PostgreSQL maps (even under a UTF-8 locale).
+    assert_eq!(f("upper", &[u("straße")]), "STRAßE");
     assert_eq!(f("encode", &[("\\x0102ff", T::Bytea), u("base64")]), "AQL/");
     assert_eq!(f("decode", &[u("AQL/"), u("base64")]), "\\x0102ff");
     assert_eq!(f("translate", &[u("12345"), u("143"), u("ax")]), "a2x5");
@@ -517,4 +518,45 @@ fn extreme_arguments_never_panic() {
         "age",
         &[("infinity", T::Timestamp), ("2024-01-01", T::Timestamp)],
     );
+}
+
+#[test]
+fn jsonb_set_and_insert() {
+    let set = |target: &str, path: &str, new: &str| f("jsonb_set", &[u(target), u(path), u(new)]);
+    assert_eq!(
+        set(r#"{"a":1,"b":[1,2]}"#, "{b,0}", "9"),
+        r#"{"a": 1, "b": [9, 2]}"#
+    );
+    assert_eq!(set(r#"{"a":1}"#, "{c}", "2"), r#"{"a": 1, "c": 2}"#);
+    assert_eq!(set(r#"{"a":1}"#, "{x,y}", "2"), r#"{"a": 1}"#);
+    assert_eq!(set("[1,2,3]", "{-1}", "0"), "[1, 2, 0]");
+    assert_eq!(set("[1,2,3]", "{10}", "0"), "[1, 2, 3, 0]");
+    assert_eq!(set("[1,2,3]", "{-10}", "0"), "[0, 1, 2, 3]");
+    assert_eq!(set("[1]", "{ 0}", "0"), "[0]");
+    assert!(set("1", "{a}", "2").starts_with("ERROR 22023"));
+    assert!(set("[1]", "{x}", "2").starts_with("ERROR 22P02"));
+    assert!(set(r#"{"a":1}"#, "{a,NULL}", "2").starts_with("ERROR 22004"));
+    assert_eq!(
+        f(
+            "jsonb_set",
+            &[u(r#"{"a":1}"#), u("{c}"), u("2"), u("false")]
+        ),
+        r#"{"a": 1}"#
+    );
+    let insert = |target: &str, path: &str, after: &str| {
+        f("jsonb_insert", &[u(target), u(path), u("9"), u(after)])
+    };
+    assert_eq!(insert("[1,2,3]", "{1}", "false"), "[1, 9, 2, 3]");
+    assert_eq!(insert("[1,2,3]", "{1}", "true"), "[1, 2, 9, 3]");
+    assert_eq!(insert("[1]", "{-5}", "true"), "[9, 1]");
+    assert_eq!(insert(r#"{"a":1}"#, "{b}", "false"), r#"{"a": 1, "b": 9}"#);
+    assert!(insert(r#"{"a":1}"#, "{a}", "false").starts_with("ERROR 22023"));
+}
+
+#[test]
+fn quote_literal_of_any_type() {
+    assert_eq!(f("quote_literal", &[i("42")]), "'42'");
+    assert_eq!(f("quote_literal", &[("true", T::Bool)]), "'true'");
+    assert_eq!(f("quote_literal", &[u("it's")]), "'it''s'");
+    assert_eq!(f("quote_nullable", &[u("NULL")]), "NULL");
 }

@@ -816,7 +816,17 @@ pub fn like_with_escape(pattern: &str, escape: &str) -> Result<String, SqlError>
     Ok(out)
 }
 
-/// `LIKE` / `ILIKE` with `%`, `_` and backslash escapes.
+fn like_trailing_escape() -> SqlError {
+    SqlError::new(
+        SqlState::INVALID_ESCAPE_SEQUENCE,
+        "LIKE pattern must not end with escape character",
+    )
+}
+
+/// `LIKE` / `ILIKE` with `%`, `_` and backslash escapes: PostgreSQL's
+/// `MatchText`, without recursion. A `%` only ever backtracks to the most
+/// recent `%` (PostgreSQL's "abort" rule), and a pattern ending in the
+/// escape character is 22025 when matching reaches it.
 pub fn like(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool, SqlError> {
     let fold = |s: &str| -> Vec<char> {
         if case_insensitive {
@@ -826,67 +836,98 @@ pub fn like(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool, S
         }
     };
     let t = fold(text);
-    // Pattern tokens: Some(c) a literal, None for `_`, and a separate marker
-    // for `%`.
-    #[derive(Clone, Copy, PartialEq)]
-    enum Tok {
-        Lit(char),
-        One,
-        Any,
+    let p = fold(pattern);
+    if p.len() == 1 && p[0] == '%' {
+        return Ok(true);
     }
-    let pchars = fold(pattern);
-    let mut toks = Vec::with_capacity(pchars.len());
-    let mut i = 0;
-    while i < pchars.len() {
-        match pchars[i] {
-            '\\' => {
-                match pchars.get(i + 1) {
-                    Some(c) => toks.push(Tok::Lit(*c)),
-                    // PostgreSQL's matcher simply fails on a trailing escape.
-                    None => return Ok(false),
-                }
-                i += 2;
-                continue;
-            }
-            '%' => {
-                if toks.last() != Some(&Tok::Any) {
-                    toks.push(Tok::Any);
-                }
-            }
-            '_' => toks.push(Tok::One),
-            c => toks.push(Tok::Lit(c)),
-        }
-        i += 1;
-    }
-    // Iterative wildcard matching with single-star backtracking.
     let (mut ti, mut pi) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match toks.get(pi) {
-            Some(Tok::Lit(c)) if *c == t[ti] => {
-                ti += 1;
-                pi += 1;
-            }
-            Some(Tok::One) => {
-                ti += 1;
-                pi += 1;
-            }
-            Some(Tok::Any) => {
-                star = Some((pi, ti));
-                pi += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    pi = sp + 1;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
+    // After a `%`: the pattern position of the literal that follows it, and
+    // the next text position to try it at.
+    let mut back: Option<(usize, usize)> = None;
+    // The next text position at or after `from` where the literal at
+    // pattern position `at` could start a match.
+    let first_literal = |at: usize| if p[at] == '\\' { p[at + 1] } else { p[at] };
+    let scan = |from: usize, lit: char| (from..t.len()).find(|&k| t[k] == lit);
+    loop {
+        let failed = if ti < t.len() && pi < p.len() {
+            match p[pi] {
+                '\\' => {
+                    if pi + 1 >= p.len() {
+                        return Err(like_trailing_escape());
+                    }
+                    if p[pi + 1] == t[ti] {
+                        ti += 1;
+                        pi += 2;
+                        continue;
+                    }
+                    true
                 }
-                None => return Ok(false),
-            },
+                '%' => {
+                    pi += 1;
+                    while pi < p.len() {
+                        match p[pi] {
+                            '%' => pi += 1,
+                            '_' => {
+                                if ti >= t.len() {
+                                    return Ok(false);
+                                }
+                                ti += 1;
+                                pi += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    if pi >= p.len() {
+                        return Ok(true);
+                    }
+                    if p[pi] == '\\' && pi + 1 >= p.len() {
+                        return Err(like_trailing_escape());
+                    }
+                    match scan(ti, first_literal(pi)) {
+                        Some(k) => {
+                            back = Some((pi, k + 1));
+                            ti = k;
+                            continue;
+                        }
+                        None => return Ok(false),
+                    }
+                }
+                '_' => {
+                    ti += 1;
+                    pi += 1;
+                    continue;
+                }
+                c => {
+                    if c == t[ti] {
+                        ti += 1;
+                        pi += 1;
+                        continue;
+                    }
+                    true
+                }
+            }
+        } else if ti < t.len() {
+            // End of pattern, not of text.
+            true
+        } else {
+            // End of text: only `%`s may remain.
+            while pi < p.len() && p[pi] == '%' {
+                pi += 1;
+            }
+            return Ok(pi >= p.len());
+        };
+        debug_assert!(failed);
+        // This attempt failed: try the last `%`'s literal further on.
+        let Some((bp, from)) = back else {
+            return Ok(false);
+        };
+        match scan(from, first_literal(bp)) {
+            Some(k) => {
+                back = Some((bp, k + 1));
+                pi = bp;
+                ti = k;
+            }
+            None => return Ok(false),
         }
     }
-    while toks.get(pi) == Some(&Tok::Any) {
-        pi += 1;
-    }
-    Ok(pi == toks.len())
 }
