@@ -10,3 +10,4 @@ pub mod config;
 pub mod http;
 pub mod local_cluster;
 pub mod node;
+pub mod ports;

@@ -5,9 +5,9 @@
 
 use crate::config::{LogFormat, NodeConfig};
 use crate::node::Node;
+use crate::ports::free_loopback_ports;
 use anyhow::{bail, Context};
 use rangedb_kv::{AdminRequest, KvRequest, RemoteNode};
-use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -16,9 +16,8 @@ pub struct LocalCluster {
     pub nodes: Vec<Node>,
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
+/// How many times a start that lost a port race is retried with new ports.
+const START_ATTEMPTS: usize = 3;
 
 impl LocalCluster {
     /// Starts `n` nodes under `dir` with fast Raft timings (`tweak` may change
@@ -29,10 +28,32 @@ impl LocalCluster {
         n: usize,
         tweak: impl Fn(&mut NodeConfig),
     ) -> anyhow::Result<LocalCluster> {
-        let rpc = (0..n)
-            .map(|_| Ok(format!("127.0.0.1:{}", free_port()?)))
-            .collect::<anyhow::Result<Vec<String>>>()?;
-        let mut nodes = Vec::new();
+        let mut attempt = 1;
+        loop {
+            // A fresh directory per attempt: a failed one may have left
+            // nodes' state behind that names the old addresses.
+            let attempt_dir = dir.join(format!("attempt{attempt}"));
+            match Self::start_once(&attempt_dir, n, &tweak).await {
+                Err(e) if attempt < START_ATTEMPTS && lost_port_race(&e) => {
+                    tracing::warn!("cluster start lost a port race, retrying: {e:#}");
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn start_once(
+        dir: &Path,
+        n: usize,
+        tweak: &impl Fn(&mut NodeConfig),
+    ) -> anyhow::Result<LocalCluster> {
+        let rpc: Vec<String> = free_loopback_ports(n)
+            .context("picking RPC ports")?
+            .into_iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect();
+        let mut nodes: Vec<Node> = Vec::new();
         for (i, addr) in rpc.iter().enumerate() {
             let mut cfg = NodeConfig {
                 node_id: i as u64 + 1,
@@ -52,7 +73,15 @@ impl LocalCluster {
                 log_format: LogFormat::Text,
             };
             tweak(&mut cfg);
-            nodes.push(Node::start(cfg).await.context("starting node")?);
+            match Node::start(cfg).await {
+                Ok(node) => nodes.push(node),
+                Err(e) => {
+                    for started in nodes {
+                        started.stop().await;
+                    }
+                    return Err(e.context("starting node"));
+                }
+            }
         }
         RemoteNode::new(&rpc[0])
             .admin(AdminRequest::Init)
@@ -93,4 +122,13 @@ impl LocalCluster {
             n.stop().await;
         }
     }
+}
+
+/// Whether a start failed because a picked port was taken meanwhile.
+fn lost_port_race(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
+    })
 }

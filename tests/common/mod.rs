@@ -17,7 +17,6 @@ use rangedb_kv::{
 use std::fs::OpenOptions;
 use std::future::Future;
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -40,17 +39,11 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rangedb"))
 }
 
-/// `n` distinct free loopback ports. All are held open until every one is
-/// picked, so they differ from each other; another process may still take
-/// one before the node binds it (unlikely with ephemeral ports).
+/// `n` distinct free loopback ports, picked below the kernel's ephemeral
+/// range so no outgoing connection or `bind(0)` can take one before the node
+/// binds it (see `rangedb::ports`).
 pub fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0"))
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect()
+    rangedb::ports::free_loopback_ports(n).expect("free loopback ports")
 }
 
 /// A test key: `{prefix}{i:08}`.
