@@ -5,6 +5,8 @@
 //! transactions, and the data as seen through another node.
 
 mod common;
+#[path = "../crates/pgwire-server/tests/raw/mod.rs"]
+mod raw;
 
 use std::future::Future;
 use std::time::Duration;
@@ -1158,4 +1160,166 @@ async fn cluster_counter(cluster: &Cluster, name: &str) -> f64 {
         total += cluster.metric(id, name).await.unwrap_or(0.0);
     }
     total
+}
+
+/// Transaction-block edges drivers rely on: a failed COPY inside BEGIN
+/// leaves the block failed (25P02) rather than silently ending it; the
+/// statements of one simple query are one transaction; statement_timeout
+/// cancels a statement stuck behind a lock (57014) and releases its own
+/// locks; DEALLOCATE ALL forgets prepared statements.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn blocks_batches_timeouts_and_deallocate_behave_like_postgres() {
+    use futures::SinkExt;
+
+    let cluster = cluster().await;
+    let c = connect(&cluster.spec(1).sql).await;
+    exec(&c, "CREATE TABLE drv_blk (id int PRIMARY KEY, v text)").await;
+
+    // A COPY whose data is bad fails the block it runs in.
+    exec(&c, "BEGIN; INSERT INTO drv_blk VALUES (1, 'in block')").await;
+    let sink = timed("copy_in", c.copy_in("COPY drv_blk FROM STDIN"))
+        .await
+        .expect("copy starts");
+    let mut sink = Box::pin(sink);
+    let sent: &'static [u8] = b"2\ttwo\nnot a number\tx\n";
+    let copied = timed("copy data", async {
+        sink.send(sent).await?;
+        sink.as_mut().finish().await
+    })
+    .await;
+    assert_sqlstate(
+        "bad COPY row",
+        copied,
+        &SqlState::INVALID_TEXT_REPRESENTATION,
+    );
+    assert_sqlstate(
+        "statement after a failed COPY in a block",
+        timed("select", c.query("SELECT 1", &[])).await,
+        &SqlState::IN_FAILED_SQL_TRANSACTION,
+    );
+    exec(&c, "ROLLBACK").await;
+    let n: i64 = timed("count", c.query_one("SELECT count(*) FROM drv_blk", &[]))
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(n, 0, "the rolled-back block's insert and COPY left rows");
+
+    // One simple query is one transaction: a later failure undoes the insert.
+    assert_sqlstate(
+        "batch with a failing statement",
+        timed(
+            "batch",
+            c.batch_execute("INSERT INTO drv_blk VALUES (3, 'batch'); SELECT 1/0"),
+        )
+        .await,
+        &SqlState::DIVISION_BY_ZERO,
+    );
+    let n: i64 = timed("count", c.query_one("SELECT count(*) FROM drv_blk", &[]))
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(n, 0, "a failed batch kept its first statement's row");
+    // ... and a BEGIN in the middle takes the earlier statements along.
+    exec(
+        &c,
+        "INSERT INTO drv_blk VALUES (4, 'before begin'); BEGIN; INSERT INTO drv_blk VALUES (5, 'after begin')",
+    )
+    .await;
+    exec(&c, "ROLLBACK").await;
+    let n: i64 = timed("count", c.query_one("SELECT count(*) FROM drv_blk", &[]))
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(n, 0, "ROLLBACK kept rows written before BEGIN in its batch");
+
+    // The Executes of a pipeline (one Sync) are one transaction too.
+    let addr: std::net::SocketAddr = cluster.spec(1).sql.parse().expect("sql address");
+    let (mut pipe, _) = timed("raw connect", raw::Raw::connect(addr, "postgres")).await;
+    let mut batch = Vec::new();
+    for sql in ["INSERT INTO drv_blk VALUES (7, 'pipelined')", "SELECT 1/0"] {
+        batch.extend(raw::parse("", sql));
+        batch.extend(raw::bind("", ""));
+        batch.extend(raw::execute("", 0));
+    }
+    batch.extend(raw::sync());
+    pipe.send(&batch).await;
+    let reply = timed("pipeline", pipe.until_ready()).await;
+    assert_eq!(raw::error_code(&reply).as_deref(), Some("22012"));
+    assert_eq!(raw::ready_status(&reply), Some(b'I'));
+    let mut batch = Vec::new();
+    for sql in [
+        "INSERT INTO drv_blk VALUES (8, 'pipelined')",
+        "INSERT INTO drv_blk VALUES (9, 'pipelined')",
+    ] {
+        batch.extend(raw::parse("", sql));
+        batch.extend(raw::bind("", ""));
+        batch.extend(raw::execute("", 0));
+    }
+    batch.extend(raw::sync());
+    pipe.send(&batch).await;
+    let reply = timed("pipeline", pipe.until_ready()).await;
+    assert_eq!(raw::error_code(&reply), None, "{reply:?}");
+    let ids: Vec<i32> = timed("ids", c.query("SELECT id FROM drv_blk ORDER BY id", &[]))
+        .await
+        .expect("ids")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(ids, vec![8, 9], "the failed pipeline kept its insert");
+    exec(&c, "DELETE FROM drv_blk").await;
+
+    // statement_timeout ends a wait for another transaction's row lock.
+    exec(&c, "INSERT INTO drv_blk VALUES (6, 'locked')").await;
+    let holder = connect(&cluster.spec(2).sql).await;
+    exec(
+        &holder,
+        "BEGIN; UPDATE drv_blk SET v = 'holder' WHERE id = 6",
+    )
+    .await;
+    exec(&c, "SET statement_timeout = '300ms'").await;
+    let started = std::time::Instant::now();
+    assert_sqlstate(
+        "update behind a held lock",
+        timed(
+            "update",
+            c.execute("UPDATE drv_blk SET v = 'waiter' WHERE id = 6", &[]),
+        )
+        .await,
+        &SqlState::QUERY_CANCELED,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the timeout took {:?}",
+        started.elapsed()
+    );
+    exec(&c, "RESET statement_timeout").await;
+    assert_usable(&c, "57014").await;
+    exec(&holder, "COMMIT").await;
+    let v: String = timed(
+        "read",
+        c.query_one("SELECT v FROM drv_blk WHERE id = 6", &[]),
+    )
+    .await
+    .expect("row 6")
+    .get(0);
+    assert_eq!(v, "holder", "the cancelled update must not have applied");
+
+    // DEALLOCATE ALL forgets the statements the driver prepared.
+    let stmt = timed("prepare", c.prepare("SELECT v FROM drv_blk WHERE id = $1"))
+        .await
+        .expect("prepare");
+    assert_eq!(
+        timed("query", c.query(&stmt, &[&6i32]))
+            .await
+            .expect("query")
+            .len(),
+        1
+    );
+    exec(&c, "DEALLOCATE ALL").await;
+    assert_sqlstate(
+        "deallocated statement",
+        timed("query", c.query(&stmt, &[&6i32])).await,
+        &SqlState::INVALID_SQL_STATEMENT_NAME,
+    );
+    assert_usable(&c, "DEALLOCATE").await;
 }

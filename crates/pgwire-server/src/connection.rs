@@ -146,10 +146,31 @@ impl<S: SqlSession> Connection<S> {
         match result {
             Ok(()) => Ok(()),
             Err(StepError::Sql(err)) => {
+                // Any error fails the transaction, also one raised here
+                // rather than in the session (a bad Bind, a missing portal).
+                self.session.fail_transaction().await;
                 self.skip_until_sync = true;
                 self.send_error(&err).await
             }
             Err(StepError::Conn(err)) => Err(err),
+        }
+    }
+
+    /// Carries out `DEALLOCATE`: prepared statements live here, not in the
+    /// session. Returns the command tag.
+    pub(crate) fn deallocate(&mut self, name: Option<String>) -> Result<String, SqlError> {
+        match name {
+            None => {
+                self.statements.clear();
+                Ok("DEALLOCATE ALL".into())
+            }
+            Some(name) => match self.statements.remove(&name) {
+                Some(_) => Ok("DEALLOCATE".into()),
+                None => Err(SqlError::new(
+                    SqlState::INVALID_SQL_STATEMENT_NAME,
+                    format!("prepared statement \"{name}\" does not exist"),
+                )),
+            },
         }
     }
 

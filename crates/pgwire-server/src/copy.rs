@@ -113,6 +113,7 @@ fn tag_of(output: StatementOutput) -> String {
         StatementOutput::CopyOut { tag, .. } => tag,
         StatementOutput::CopyIn { .. }
         | StatementOutput::Streaming { .. }
-        | StatementOutput::Empty => "COPY 0".to_owned(),
+        | StatementOutput::Empty
+        | StatementOutput::Deallocate { .. } => "COPY 0".to_owned(),
     }
 }

@@ -237,6 +237,8 @@ async fn run_portal<S: SqlSession>(
             return Ok(());
         };
         let params = std::mem::take(&mut portal.params);
+        let more = conn.wire.execute_before_sync().unwrap_or(true);
+        conn.session.more_before_sync(more);
         let output = conn.session.execute(statement, params).await;
         conn.send_parameter_changes().await?;
         match output? {
@@ -303,6 +305,14 @@ async fn run_portal<S: SqlSession>(
                     EmptyQueryResponse::new(),
                 ))
                 .await?;
+                return Ok(());
+            }
+            StatementOutput::Deallocate { name } => {
+                let tag = conn.deallocate(name)?;
+                portal.state = PortalState::Done {
+                    tag: Some(tag.clone()),
+                };
+                conn.command_complete(tag).await?;
                 return Ok(());
             }
             StatementOutput::CopyIn { columns, .. } => {

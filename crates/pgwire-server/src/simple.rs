@@ -34,7 +34,10 @@ pub(crate) async fn query<S: SqlSession>(
         match sent {
             Ok(()) => {}
             Err(StepError::Sql(err)) => {
-                // The engine stops at the first error; nothing after it ran.
+                // The engine stops at the first error of its own; an error
+                // here (a row that cannot be sent, an unknown DEALLOCATE)
+                // fails the transaction too.
+                conn.session.fail_transaction().await;
                 conn.send_error(&err).await?;
                 break;
             }
@@ -80,6 +83,10 @@ async fn send_output<S: SqlSession>(
         StatementOutput::CopyOut {
             columns, data, tag, ..
         } => copy::copy_out(conn, columns, data, tag).await?,
+        StatementOutput::Deallocate { name } => {
+            let tag = conn.deallocate(name)?;
+            conn.command_complete(tag).await?;
+        }
     }
     Ok(())
 }

@@ -104,6 +104,27 @@ impl Wire {
         }
     }
 
+    /// Whether the messages the client has already sent, after the one just
+    /// read, hold another Execute before the next Sync: `Some(true)` if so,
+    /// `Some(false)` if a Sync comes first, `None` if neither is buffered
+    /// yet. Only complete frames in the read buffer are looked at; nothing
+    /// is consumed.
+    pub(crate) fn execute_before_sync(&self) -> Option<bool> {
+        let mut at = 0;
+        while self.rbuf.len() >= at + 5 {
+            let len = (&self.rbuf[at + 1..at + 5]).get_i32();
+            if len < 4 {
+                return None;
+            }
+            match self.rbuf[at] {
+                b'S' => return Some(false),
+                b'E' => return Some(true),
+                _ => at += 1 + len as usize,
+            }
+        }
+        None
+    }
+
     /// What EOF means here: a clean close between messages, or a client that
     /// vanished in the middle of one.
     fn eof<T>(&self) -> Result<Option<T>, ConnectionError> {

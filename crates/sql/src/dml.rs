@@ -574,8 +574,29 @@ fn single_table(
     }
 }
 
+/// PostgreSQL has no `LIMIT` or `ORDER BY` on UPDATE and DELETE (MySQL
+/// does, and sqlparser accepts it). Ignoring them would change every
+/// matching row where the user meant one, so they are syntax errors, as in
+/// PostgreSQL.
+fn refuse_limit_and_order(
+    limit: &Option<ast::Expr>,
+    order_by: &[ast::OrderByExpr],
+) -> Result<(), SqlError> {
+    if limit.is_some() {
+        return Err(SqlError::syntax("syntax error at or near \"LIMIT\""));
+    }
+    if !order_by.is_empty() {
+        return Err(SqlError::syntax("syntax error at or near \"ORDER\""));
+    }
+    Ok(())
+}
+
 /// Binds UPDATE.
 pub fn bind_update(binder: &mut Binder<'_>, up: &ast::Update) -> Result<Dml, SqlError> {
+    refuse_limit_and_order(&up.limit, &up.order_by)?;
+    if up.or.is_some() || up.output.is_some() || up.settings.is_some() {
+        return Err(SqlError::syntax("syntax error in UPDATE"));
+    }
     if up.from.is_some() {
         return Err(SqlError::unsupported("UPDATE ... FROM is not supported"));
     }
@@ -597,6 +618,10 @@ pub fn bind_update(binder: &mut Binder<'_>, up: &ast::Update) -> Result<Dml, Sql
 
 /// Binds DELETE.
 pub fn bind_delete(binder: &mut Binder<'_>, del: &ast::Delete) -> Result<Dml, SqlError> {
+    refuse_limit_and_order(&del.limit, &del.order_by)?;
+    if !del.tables.is_empty() || del.output.is_some() || del.settings.is_some() {
+        return Err(SqlError::syntax("syntax error in DELETE"));
+    }
     if del.using.is_some() {
         return Err(SqlError::unsupported("DELETE ... USING is not supported"));
     }

@@ -95,6 +95,11 @@ pub enum StatementOutput {
     },
     /// An empty query string (EmptyQueryResponse).
     Empty,
+    /// `DEALLOCATE name` / `DEALLOCATE ALL`: prepared statements belong to
+    /// the frontend, which drops the named one (every one for `None`) and
+    /// answers `DEALLOCATE` / `DEALLOCATE ALL`, or 26000 for an unknown name
+    /// (then telling the session with [`SqlSession::fail_transaction`]).
+    Deallocate { name: Option<String> },
 }
 
 /// The transaction state reported in ReadyForQuery.
@@ -165,6 +170,13 @@ pub trait SqlSession: Send {
         param_types: &[Option<DataType>],
     ) -> Result<PreparedInfo<Self::Statement>, SqlError>;
 
+    /// Tells the session, before an Execute, whether the client sent more
+    /// Executes before the next Sync (`true` also when the frontend cannot
+    /// tell yet). Everything up to a Sync is one implicit transaction, as in
+    /// PostgreSQL; a lone Execute before its Sync may run as an autocommit
+    /// statement (which the engine can retry invisibly on a conflict).
+    fn more_before_sync(&mut self, _more: bool) {}
+
     /// Executes a prepared statement with decoded parameters.
     async fn execute(
         &mut self,
@@ -188,6 +200,13 @@ pub trait SqlSession: Send {
     /// the result, ends the autocommit transaction it ran in, and fails an
     /// explicit block.
     async fn abandon_stream(&mut self, _error: &SqlError) {}
+
+    /// A message failed in the frontend rather than in the session (a Bind
+    /// with bad parameters, a missing portal, a DEALLOCATE of an unknown
+    /// statement, a row that cannot be sent): the session fails the current
+    /// transaction block, explicit or implicit, as any error does in
+    /// PostgreSQL. Harmless when there is no block or it already failed.
+    async fn fail_transaction(&mut self) {}
 
     /// Receives one CopyData payload of a running `COPY FROM STDIN`.
     async fn copy_in_data(&mut self, data: &[u8]) -> Result<(), SqlError>;

@@ -162,8 +162,21 @@ pub struct Prepared {
 
 enum TxnState {
     Idle,
-    Block { txn: Box<Transaction>, ddl: bool },
-    Failed,
+    /// A transaction block. `implicit` when no BEGIN opened it: the
+    /// statements of one multi-statement Query, or the Executes before a
+    /// Sync, run as one transaction that ends with the Query or at the
+    /// Sync (a BEGIN inside makes it explicit, as in PostgreSQL).
+    Block {
+        txn: Box<Transaction>,
+        ddl: bool,
+        implicit: bool,
+    },
+    /// A statement of the block failed: everything but ROLLBACK (or COMMIT,
+    /// which rolls back) is 25P02; an implicit block ends with its Query or
+    /// at the Sync.
+    Failed {
+        implicit: bool,
+    },
 }
 
 /// One client connection.
@@ -189,6 +202,17 @@ pub struct Session {
     /// last thing the frontend sends before draining it).
     stream_ok: bool,
     transaction_start: chrono::DateTime<chrono::Utc>,
+    /// The settings when the open block began: a rollback restores them,
+    /// since SET is transactional in PostgreSQL.
+    block_settings: Option<Settings>,
+    /// Values to restore when the block ends, for parameters set with SET
+    /// LOCAL.
+    local_restore: std::collections::BTreeMap<String, String>,
+    /// The frontend said more Executes follow before the next Sync: the
+    /// next statement opens an implicit block instead of committing alone.
+    more_before_sync: bool,
+    /// When the running statement must give up (statement_timeout).
+    statement_deadline: Option<tokio::time::Instant>,
 }
 
 impl SqlService for Engine {
@@ -230,6 +254,10 @@ impl SqlService for Engine {
             open_query: None,
             stream_ok: false,
             transaction_start: chrono::Utc::now(),
+            block_settings: None,
+            local_restore: std::collections::BTreeMap::new(),
+            more_before_sync: false,
+            statement_deadline: None,
         })
     }
 
@@ -353,34 +381,61 @@ impl Session {
         self.cancel.reset();
         self.close_cursor().await;
         self.open_query = None;
+        self.statement_deadline = self
+            .settings
+            .statement_timeout()
+            .map(|limit| tokio::time::Instant::now() + limit);
         match stmt {
             Statement::StartTransaction { modes, begin, .. } => {
                 let tag = if *begin { "BEGIN" } else { "START TRANSACTION" };
-                if matches!(self.state, TxnState::Idle) {
-                    let iso = isolation_of(modes)
-                        .or(self.next_isolation.take())
-                        .unwrap_or_else(|| self.default_isolation());
-                    let txn = self.begin(iso).await?;
-                    self.block_isolation = iso;
-                    self.block_read_only = read_only_of(modes).unwrap_or(false);
-                    self.state = TxnState::Block {
-                        txn: Box::new(txn),
-                        ddl: false,
-                    };
+                match &mut self.state {
+                    TxnState::Idle => {
+                        let iso = isolation_of(modes)
+                            .or(self.next_isolation.take())
+                            .unwrap_or_else(|| self.default_isolation());
+                        let txn = self.begin(iso).await?;
+                        self.block_isolation = iso;
+                        self.block_read_only = read_only_of(modes).unwrap_or(false);
+                        self.enter_block(txn, false);
+                    }
+                    // BEGIN inside an implicit transaction makes it the
+                    // explicit block: the statements before it are part of
+                    // it, as in PostgreSQL.
+                    TxnState::Block { implicit, .. } if *implicit => {
+                        *implicit = false;
+                        if isolation_of(modes).is_some_and(|iso| iso != self.block_isolation) {
+                            let err = SqlError::new(
+                                SqlState::ACTIVE_SQL_TRANSACTION,
+                                "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                            );
+                            return Err(self.fail_block(err).await);
+                        }
+                        if let Some(read_only) = read_only_of(modes) {
+                            self.block_read_only = read_only;
+                        }
+                    }
+                    // Already in a block: PostgreSQL warns and goes on.
+                    TxnState::Block { .. } => {}
+                    TxnState::Failed { .. } => return Err(in_failed_block()),
                 }
                 return Ok(StatementOutput::Command { tag: tag.into() });
             }
             Statement::Commit { .. } => {
                 return match std::mem::replace(&mut self.state, TxnState::Idle) {
                     TxnState::Block { txn, .. } => {
-                        txn.commit().await.map_err(txn_error)?;
+                        let committed = txn.commit().await.map_err(txn_error);
+                        self.end_block_settings(committed.is_ok());
+                        committed?;
                         Ok(StatementOutput::Command {
                             tag: "COMMIT".into(),
                         })
                     }
-                    TxnState::Failed => Ok(StatementOutput::Command {
-                        tag: "ROLLBACK".into(),
-                    }),
+                    TxnState::Failed { .. } => {
+                        self.end_block_settings(false);
+                        Ok(StatementOutput::Command {
+                            tag: "ROLLBACK".into(),
+                        })
+                    }
                     TxnState::Idle => Ok(StatementOutput::Command {
                         tag: "COMMIT".into(),
                     }),
@@ -389,10 +444,13 @@ impl Session {
             Statement::Rollback {
                 savepoint: None, ..
             } => {
-                if let TxnState::Block { txn, .. } =
-                    std::mem::replace(&mut self.state, TxnState::Idle)
-                {
-                    txn.rollback().await;
+                match std::mem::replace(&mut self.state, TxnState::Idle) {
+                    TxnState::Block { txn, .. } => {
+                        txn.rollback().await;
+                        self.end_block_settings(false);
+                    }
+                    TxnState::Failed { .. } => self.end_block_settings(false),
+                    TxnState::Idle => {}
                 }
                 return Ok(StatementOutput::Command {
                     tag: "ROLLBACK".into(),
@@ -408,11 +466,8 @@ impl Session {
             }
             _ => {}
         }
-        if matches!(self.state, TxnState::Failed) {
-            return Err(SqlError::new(
-                SqlState::IN_FAILED_SQL_TRANSACTION,
-                "current transaction is aborted, commands ignored until end of transaction block",
-            ));
+        if matches!(self.state, TxnState::Failed { .. }) {
+            return Err(in_failed_block());
         }
         if let Some(out) = self.run_session_statement(stmt).await? {
             return Ok(out);
@@ -427,14 +482,21 @@ impl Session {
             return Err(self.fail_block(err).await);
         }
         match std::mem::replace(&mut self.state, TxnState::Idle) {
-            TxnState::Block { mut txn, mut ddl } => {
-                let result = self
-                    .run_locking_statement(stmt, params, param_types, &mut txn, &mut ddl)
-                    .await;
+            TxnState::Block {
+                mut txn,
+                mut ddl,
+                implicit,
+            } => {
+                let limit = self.statement_limit();
+                let result = within(
+                    limit,
+                    self.run_locking_statement(stmt, params, param_types, &mut txn, &mut ddl),
+                )
+                .await;
                 let open_query = self.open_query.take();
                 match result {
                     Ok(out) => {
-                        self.state = TxnState::Block { txn, ddl };
+                        self.state = TxnState::Block { txn, ddl, implicit };
                         if let (StatementOutput::Streaming { .. }, Some(query)) = (&out, open_query)
                         {
                             self.cursor = Some(cursor::Cursor { query, txn: None });
@@ -443,7 +505,8 @@ impl Session {
                     }
                     Err(e) => {
                         txn.rollback().await;
-                        self.state = TxnState::Failed;
+                        self.copy = None;
+                        self.state = TxnState::Failed { implicit };
                         Err(e)
                     }
                 }
@@ -453,10 +516,13 @@ impl Session {
                 loop {
                     let mut txn = self.begin(self.default_isolation()).await?;
                     let mut ddl = false;
-                    let result = self
-                        .run_in_txn(stmt, params, param_types, &mut txn, &mut ddl)
-                        .await
-                        .map_err(crate::plan::binder::misplaced_aggregate);
+                    let limit = self.statement_limit();
+                    let result = within(
+                        limit,
+                        self.run_in_txn(stmt, params, param_types, &mut txn, &mut ddl),
+                    )
+                    .await
+                    .map_err(crate::plan::binder::misplaced_aggregate);
                     let open_query = self.open_query.take();
                     let result = match (result, open_query) {
                         // A streaming SELECT keeps its transaction to the last row.
@@ -534,12 +600,107 @@ impl Session {
         }
     }
 
+    /// Fails the open block (explicit or implicit) after `err`; no-op
+    /// outside a block or when it already failed.
     async fn fail_block(&mut self, err: SqlError) -> SqlError {
-        if let TxnState::Block { txn, .. } = std::mem::replace(&mut self.state, TxnState::Idle) {
-            txn.rollback().await;
-            self.state = TxnState::Failed;
+        match std::mem::replace(&mut self.state, TxnState::Idle) {
+            TxnState::Block { txn, implicit, .. } => {
+                txn.rollback().await;
+                self.copy = None;
+                self.state = TxnState::Failed { implicit };
+            }
+            other => self.state = other,
         }
         err
+    }
+
+    /// Makes `txn` the open block, remembering the settings so that a
+    /// rollback can restore them.
+    fn enter_block(&mut self, txn: Transaction, implicit: bool) {
+        self.block_settings = Some(self.settings.clone());
+        self.local_restore.clear();
+        self.state = TxnState::Block {
+            txn: Box::new(txn),
+            ddl: false,
+            implicit,
+        };
+    }
+
+    /// Opens an implicit block (several statements of one Query, or
+    /// Executes before a Sync) with the default isolation.
+    async fn open_implicit(&mut self) -> Result<(), SqlError> {
+        let iso = self.default_isolation();
+        let txn = self.begin(iso).await?;
+        self.block_isolation = iso;
+        self.block_read_only = false;
+        self.enter_block(txn, true);
+        Ok(())
+    }
+
+    /// Ends an implicit block: commits it, or forgets it after a failure.
+    /// An explicit block stays open.
+    async fn end_implicit(&mut self) -> Result<(), SqlError> {
+        match std::mem::replace(&mut self.state, TxnState::Idle) {
+            TxnState::Block {
+                txn,
+                implicit: true,
+                ..
+            } => {
+                let committed = txn.commit().await.map_err(txn_error);
+                self.end_block_settings(committed.is_ok());
+                committed.map(|_| ())
+            }
+            TxnState::Failed { implicit: true } => {
+                self.end_block_settings(false);
+                Ok(())
+            }
+            other => {
+                self.state = other;
+                Ok(())
+            }
+        }
+    }
+
+    /// The settings side of a block's end: after a commit only SET LOCAL
+    /// values revert; after a rollback everything the block set does.
+    fn end_block_settings(&mut self, committed: bool) {
+        let before = self.block_settings.take();
+        let local = std::mem::take(&mut self.local_restore);
+        if committed {
+            for (name, value) in local {
+                // The value was valid when it was saved.
+                let _ = self.settings.set(&name, &value);
+            }
+        } else if let Some(before) = before {
+            self.settings.restore(&before);
+        }
+        self.facts.settings = self.settings.values();
+    }
+
+    /// Sets a parameter for the session (`local`: until the block ends).
+    fn set_parameter(&mut self, name: &str, value: &str, local: bool) -> Result<(), SqlError> {
+        let in_block = matches!(self.state, TxnState::Block { .. });
+        if local && !in_block {
+            // PostgreSQL warns that SET LOCAL outside a block has no effect.
+            return Ok(());
+        }
+        let previous = self.settings.show(name).ok().map(|(_, v)| v);
+        self.settings.set(name, value)?;
+        let key = settings::canonical_name(name);
+        if local {
+            if let Some(previous) = previous {
+                self.local_restore.entry(key).or_insert(previous);
+            }
+        } else {
+            self.local_restore.remove(&key);
+        }
+        self.facts.settings = self.settings.values();
+        Ok(())
+    }
+
+    /// statement_timeout, when one is set, from when the statement began.
+    fn statement_limit(&self) -> Option<tokio::time::Instant> {
+        self.statement_deadline
     }
 
     /// SET / SHOW / RESET and other statements that touch no data.
@@ -565,8 +726,7 @@ impl Session {
                             Isolation::Serializable => "serializable",
                             Isolation::RepeatableRead => "repeatable read",
                         };
-                        self.settings.set("default_transaction_isolation", name)?;
-                        self.facts.settings = self.settings.values();
+                        self.set_parameter("default_transaction_isolation", name, false)?;
                     }
                     StatementOutput::Command { tag: "SET".into() }
                 }
@@ -584,22 +744,24 @@ impl Session {
                     StatementOutput::Command { tag: "SET".into() }
                 }
                 ast::Set::SingleAssignment {
-                    variable, values, ..
+                    scope,
+                    variable,
+                    values,
+                    ..
                 } => {
                     let name = variable.to_string().to_lowercase();
                     let value = settings::value_text(values)?;
-                    self.settings.set(&name, &value)?;
-                    self.facts.settings = self.settings.values();
+                    let local = matches!(scope, Some(ast::ContextModifier::Local));
+                    self.set_parameter(&name, &value, local)?;
                     StatementOutput::Command { tag: "SET".into() }
                 }
-                ast::Set::SetTimeZone { value, .. } => {
+                ast::Set::SetTimeZone { value, local } => {
                     let value = settings::value_text(std::slice::from_ref(value))?;
-                    self.settings.set("timezone", &value)?;
-                    self.facts.settings = self.settings.values();
+                    self.set_parameter("timezone", &value, *local)?;
                     StatementOutput::Command { tag: "SET".into() }
                 }
                 ast::Set::SetNames { charset_name, .. } => {
-                    self.settings.set("client_encoding", &charset_name.value)?;
+                    self.set_parameter("client_encoding", &charset_name.value, false)?;
                     StatementOutput::Command { tag: "SET".into() }
                 }
                 other => return Err(SqlError::unsupported(format!("{other} is not supported"))),
@@ -658,6 +820,13 @@ impl Session {
                 self.facts.settings = self.settings.values();
                 StatementOutput::Command {
                     tag: "RESET".into(),
+                }
+            }
+            // Prepared statements belong to the frontend.
+            Statement::Deallocate { name, .. } => {
+                let all = name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all");
+                StatementOutput::Deallocate {
+                    name: (!all).then(|| name.value.clone()),
                 }
             }
             Statement::Discard { .. } => {
@@ -964,9 +1133,7 @@ impl Session {
             Statement::Analyze { .. } | Statement::Vacuum { .. } => StatementOutput::Command {
                 tag: "VACUUM".into(),
             },
-            Statement::Prepare { .. }
-            | Statement::Execute { .. }
-            | Statement::Deallocate { .. } => {
+            Statement::Prepare { .. } | Statement::Execute { .. } => {
                 return Err(SqlError::unsupported(
                     "SQL-level PREPARE/EXECUTE are not supported; use the extended protocol",
                 ))
@@ -1017,7 +1184,7 @@ impl Session {
             return Ok((declared, cols));
         }
         let (catalog, own_txn) = match &mut self.state {
-            TxnState::Block { txn, ddl } => (self.engine.catalog.get(txn, *ddl).await?, None),
+            TxnState::Block { txn, ddl, .. } => (self.engine.catalog.get(txn, *ddl).await?, None),
             _ => {
                 let mut txn = self.begin(Isolation::RepeatableRead).await?;
                 let c = self.engine.catalog.get(&mut txn, false).await;
@@ -1037,6 +1204,34 @@ impl Session {
             _ => None,
         };
         Ok((binder.param_types(), cols))
+    }
+}
+
+/// 25P02: a statement in a failed block.
+fn in_failed_block() -> SqlError {
+    SqlError::new(
+        SqlState::IN_FAILED_SQL_TRANSACTION,
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+}
+
+/// Runs a statement's work until `deadline` (statement_timeout); 57014
+/// after it. The work is dropped where it stands: the caller rolls its
+/// transaction back (locks a dropped request may still leave expire with
+/// the transaction's TTL).
+async fn within<T>(
+    deadline: Option<tokio::time::Instant>,
+    work: impl std::future::Future<Output = Result<T, SqlError>>,
+) -> Result<T, SqlError> {
+    match deadline {
+        None => work.await,
+        Some(deadline) => match tokio::time::timeout_at(deadline, work).await {
+            Ok(result) => result,
+            Err(_) => Err(SqlError::new(
+                SqlState::QUERY_CANCELED,
+                "canceling statement due to statement timeout",
+            )),
+        },
     }
 }
 
@@ -1092,43 +1287,35 @@ impl SqlSession for Session {
             return vec![Ok(StatementOutput::Empty)];
         }
         // Several statements outside a block run as one implicit
-        // transaction, as in PostgreSQL.
-        let implicit = statements.len() > 1
-            && matches!(self.state, TxnState::Idle)
-            && !statements.iter().any(is_transaction_control);
-        if implicit {
-            match self.begin(self.default_isolation()).await {
-                Ok(txn) => {
-                    self.state = TxnState::Block {
-                        txn: Box::new(txn),
-                        ddl: false,
-                    }
-                }
-                Err(e) => return vec![Err(e)],
-            }
-        }
+        // transaction, as in PostgreSQL: it opens at the first statement
+        // (again after a COMMIT or ROLLBACK among them), a BEGIN makes it
+        // explicit, and what is still implicit commits at the end.
+        let several = statements.len() > 1;
         let mut out = Vec::new();
         // Only a lone statement streams: the frontend drains it before
         // anything else runs, and an implicit transaction ends here.
-        self.stream_ok = statements.len() == 1;
+        self.stream_ok = !several;
+        let mut copy_started = false;
         for stmt in &statements {
+            if several && matches!(self.state, TxnState::Idle) && !is_transaction_control(stmt) {
+                if let Err(e) = self.open_implicit().await {
+                    out.push(Err(e));
+                    break;
+                }
+            }
             let r = self.run(stmt, &[], &[]).await;
             let failed = r.is_err();
-            let copy_started = matches!(r, Ok(StatementOutput::CopyIn { .. }));
+            copy_started = matches!(r, Ok(StatementOutput::CopyIn { .. }));
             out.push(r);
             if failed || copy_started {
                 break;
             }
         }
         self.stream_ok = false;
-        if implicit {
-            match std::mem::replace(&mut self.state, TxnState::Idle) {
-                TxnState::Block { txn, .. } => {
-                    if let Err(e) = txn.commit().await.map_err(txn_error) {
-                        out.push(Err(e));
-                    }
-                }
-                TxnState::Failed | TxnState::Idle => {}
+        // A COPY's implicit transaction ends when its data is in.
+        if !copy_started {
+            if let Err(e) = self.end_implicit().await {
+                out.push(Err(e));
             }
         }
         out
@@ -1181,6 +1368,14 @@ impl SqlSession for Session {
         match &prepared.statement {
             None => Ok(StatementOutput::Empty),
             Some(stmt) => {
+                // Executes up to a Sync are one implicit transaction; a
+                // lone one runs (and may be retried) on its own.
+                if std::mem::take(&mut self.more_before_sync)
+                    && matches!(self.state, TxnState::Idle)
+                    && !is_transaction_control(stmt)
+                {
+                    self.open_implicit().await?;
+                }
                 self.stream_ok = true;
                 let out = self.run(stmt, &params, &prepared.param_types).await;
                 self.stream_ok = false;
@@ -1214,15 +1409,16 @@ impl SqlSession for Session {
                 "no COPY in progress",
             ));
         };
-        let result = self.finish_copy(&mut copy_in).await;
-        if result.is_err() {
-            if let TxnState::Block { txn, .. } = std::mem::replace(&mut self.state, TxnState::Idle)
-            {
-                txn.rollback().await;
-                self.state = TxnState::Failed;
-            }
+        let result = match self.finish_copy(&mut copy_in).await {
+            Ok(out) => Ok(out),
+            Err(e) => Err(self.fail_block(e).await),
+        };
+        // The COPY was the last statement of an implicit transaction.
+        let ended = self.end_implicit().await;
+        match (result, ended) {
+            (Ok(_), Err(e)) => Err(e),
+            (result, _) => result,
         }
-        result
     }
 
     async fn copy_in_fail(&mut self, message: &str) -> SqlError {
@@ -1231,19 +1427,33 @@ impl SqlSession for Session {
             SqlState::QUERY_CANCELED,
             format!("COPY from stdin failed: {message}"),
         );
-        self.fail_block(err).await
+        let err = self.fail_block(err).await;
+        // Nothing to commit after a failure; this only ends the block.
+        let _ = self.end_implicit().await;
+        err
+    }
+
+    async fn fail_transaction(&mut self) {
+        let _ = self
+            .fail_block(SqlError::internal("failed in the frontend"))
+            .await;
+    }
+
+    fn more_before_sync(&mut self, more: bool) {
+        self.more_before_sync = more;
     }
 
     fn transaction_status(&self) -> TransactionStatus {
         match self.state {
             TxnState::Idle => TransactionStatus::Idle,
             TxnState::Block { .. } => TransactionStatus::InBlock,
-            TxnState::Failed => TransactionStatus::Failed,
+            TxnState::Failed { .. } => TransactionStatus::Failed,
         }
     }
 
     async fn sync(&mut self) -> Result<(), SqlError> {
-        Ok(())
+        self.more_before_sync = false;
+        self.end_implicit().await
     }
 
     fn take_parameter_changes(&mut self) -> Vec<(String, String)> {
@@ -1274,10 +1484,21 @@ impl Session {
         let rows = copy_in.finish()?;
         let table_name = copy_in.table.clone();
         let columns = copy_in.columns.clone();
-        let in_block = matches!(self.state, TxnState::Block { .. });
-        let (mut txn, mut ddl) = match std::mem::replace(&mut self.state, TxnState::Idle) {
-            TxnState::Block { txn, ddl } => (txn, ddl),
-            _ => (Box::new(self.begin(self.default_isolation()).await?), false),
+        let block = match std::mem::replace(&mut self.state, TxnState::Idle) {
+            TxnState::Block { txn, ddl, implicit } => Some((txn, ddl, implicit)),
+            other => {
+                self.state = other;
+                None
+            }
+        };
+        let in_block = block.is_some();
+        let (mut txn, mut ddl, implicit) = match block {
+            Some(b) => b,
+            None => (
+                Box::new(self.begin(self.default_isolation()).await?),
+                false,
+                false,
+            ),
         };
         let result = self
             .copy_rows(&table_name, &columns, rows, &mut txn, &mut ddl)
@@ -1285,7 +1506,7 @@ impl Session {
         match result {
             Ok(n) => {
                 if in_block {
-                    self.state = TxnState::Block { txn, ddl };
+                    self.state = TxnState::Block { txn, ddl, implicit };
                 } else {
                     txn.commit().await.map_err(txn_error)?;
                 }
@@ -1296,7 +1517,7 @@ impl Session {
             Err(e) => {
                 txn.rollback().await;
                 if in_block {
-                    self.state = TxnState::Failed;
+                    self.state = TxnState::Failed { implicit };
                 }
                 Err(e)
             }

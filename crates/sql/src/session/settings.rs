@@ -96,15 +96,90 @@ pub fn value_text(values: &[ast::Expr]) -> Result<String, SqlError> {
     Ok(parts.join(", "))
 }
 
+/// The key a parameter is stored under (`TimeZone`, `time zone` ->
+/// `timezone`).
+pub fn canonical_name(name: &str) -> String {
+    let name = name.to_lowercase();
+    if name == "time zone" {
+        "timezone".to_string()
+    } else {
+        name
+    }
+}
+
+/// The isolation level names `default_transaction_isolation` accepts.
+const ISOLATION_LEVELS: &[&str] = &[
+    "serializable",
+    "repeatable read",
+    "read committed",
+    "read uncommitted",
+];
+
+/// A duration setting in milliseconds: a bare number, or a number with
+/// PostgreSQL's units (`us`, `ms`, `s`, `min`, `h`, `d`).
+fn parse_milliseconds(name: &str, value: &str) -> Result<u64, SqlError> {
+    let invalid = || {
+        SqlError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("invalid value for parameter \"{name}\": \"{value}\""),
+        )
+        .with_hint(
+            "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".",
+        )
+    };
+    let v = value.trim();
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(v.len());
+    let (number, unit) = v.split_at(split);
+    let number: f64 = number.trim().parse().map_err(|_| invalid())?;
+    let factor = match unit.trim() {
+        "" | "ms" => 1.0,
+        "us" => 0.001,
+        "s" => 1_000.0,
+        "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return Err(invalid()),
+    };
+    let ms = (number * factor).round();
+    if !(0.0..=i32::MAX as f64).contains(&ms) {
+        return Err(SqlError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!(
+                "{} ms is outside the valid range for parameter \"{name}\" (0 .. {})",
+                ms,
+                i32::MAX
+            ),
+        ));
+    }
+    Ok(ms as u64)
+}
+
+/// A duration the way PostgreSQL shows it: in the largest unit that holds
+/// it exactly (`5s`, `1min`, `250ms`), `0` for none.
+fn format_milliseconds(ms: u64) -> String {
+    if ms == 0 {
+        return "0".to_string();
+    }
+    let units = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "min"),
+        (1_000, "s"),
+    ];
+    for (size, unit) in units {
+        if ms.is_multiple_of(size) {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
+}
+
 impl Settings {
     /// Sets a parameter, validating the values rangedb interprets.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), SqlError> {
-        let name = name.to_lowercase();
-        let name = if name == "time zone" {
-            "timezone".to_string()
-        } else {
-            name
-        };
+        let name = canonical_name(name);
         let value = if value.eq_ignore_ascii_case("default") {
             match defaults().get(&name) {
                 Some(d) => d.clone(),
@@ -165,7 +240,22 @@ impl Settings {
                     ))
                 }
             },
-            "default_transaction_isolation" | "transaction_isolation" => value.to_lowercase(),
+            "default_transaction_isolation" | "transaction_isolation" => {
+                let v = value.trim().to_lowercase();
+                if !ISOLATION_LEVELS.contains(&v.as_str()) {
+                    return Err(SqlError::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        format!("invalid value for parameter \"{name}\": \"{value}\""),
+                    )
+                    .with_hint(
+                        "Available values: serializable, repeatable read, read committed, read uncommitted.",
+                    ));
+                }
+                v
+            }
+            "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" => {
+                format_milliseconds(parse_milliseconds(&name, &value)?)
+            }
             "datestyle" => {
                 let upper = value.to_uppercase();
                 // Refused rather than ignored: a DMY user would otherwise
@@ -266,6 +356,29 @@ impl Settings {
             .collect()
     }
 
+    /// Puts every parameter back as it was in `before` (a rolled-back
+    /// block's SETs), reporting the reported ones that change.
+    pub fn restore(&mut self, before: &Settings) {
+        for name in REPORTED {
+            if let Some(value) = before.values.get(*name) {
+                if self.values.get(*name) != Some(value) {
+                    self.changes
+                        .push((display_name(name).to_string(), value.clone()));
+                }
+            }
+        }
+        self.values = before.values.clone();
+    }
+
+    /// statement_timeout, if one is set (0 means none).
+    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
+        self.values
+            .get("statement_timeout")
+            .and_then(|v| parse_milliseconds("statement_timeout", v).ok())
+            .filter(|ms| *ms > 0)
+            .map(std::time::Duration::from_millis)
+    }
+
     /// Changes of reported parameters since the last call.
     pub fn take_changes(&mut self) -> Vec<(String, String)> {
         std::mem::take(&mut self.changes)
@@ -306,4 +419,26 @@ fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, ()> {
         return Ok(chrono_tz::Tz::UTC);
     }
     n.parse::<chrono_tz::Tz>().map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_units_and_show_in_the_largest_exact_one() {
+        let ms = |v: &str| parse_milliseconds("statement_timeout", v);
+        assert_eq!(ms("5000").ok(), Some(5_000));
+        assert_eq!(ms("2s").ok(), Some(2_000));
+        assert_eq!(ms(" 1 min ").ok(), Some(60_000));
+        assert_eq!(ms("1500us").ok(), Some(2));
+        assert!(ms("soon").is_err());
+        assert!(ms("5 fortnights").is_err());
+        assert!(ms("-1").is_err());
+        assert_eq!(format_milliseconds(0), "0");
+        assert_eq!(format_milliseconds(250), "250ms");
+        assert_eq!(format_milliseconds(5_000), "5s");
+        assert_eq!(format_milliseconds(120_000), "2min");
+        assert_eq!(format_milliseconds(86_400_000), "1d");
+    }
 }
