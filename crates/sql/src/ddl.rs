@@ -2,12 +2,14 @@
 //! Every change writes descriptors inside the statement's transaction, so it
 //! commits or rolls back with it and every node sees it at its commit.
 
+use std::collections::BTreeMap;
+
 use rangedb_sqltypes::cast::CastContext;
 use rangedb_sqltypes::{DataType, SqlError, SqlState, Value};
 use sqlparser::ast::{self, ColumnOption, TableConstraint};
 
 use crate::catalog::{
-    store, CheckDesc, ColumnDesc, Descriptor, IndexDesc, SequenceDesc, TableDesc,
+    store, Catalog, CheckDesc, ColumnDesc, Descriptor, IndexDesc, SequenceDesc, TableDesc,
 };
 use crate::error::txn_error;
 use crate::exec::ExecCtx;
@@ -410,15 +412,45 @@ async fn all_rows(table: &TableDesc, cx: &mut ExecCtx<'_>) -> Result<Vec<Vec<Val
     Ok(rows)
 }
 
+/// How a DROP treats missing objects and dependents.
+#[derive(Debug, Clone, Copy)]
+pub struct DropOptions {
+    /// IF EXISTS: a missing object is skipped, not an error.
+    pub if_exists: bool,
+    /// CASCADE: dependents (a column DEFAULT using a sequence) go too.
+    pub cascade: bool,
+}
+
+/// Columns whose DEFAULT calls `nextval` on sequence `name`, as
+/// `(table, column)`.
+fn sequence_users<'c>(catalog: &'c Catalog, name: &str) -> Vec<(&'c TableDesc, &'c str)> {
+    let quoted = [
+        format!("nextval('{name}'"),
+        format!("nextval('public.{name}'"),
+    ];
+    catalog
+        .tables
+        .values()
+        .flat_map(|t| t.columns.iter().map(move |c| (t.as_ref(), c)))
+        .filter(|(_, c)| {
+            c.default
+                .as_deref()
+                .is_some_and(|d| quoted.iter().any(|q| d.contains(q.as_str())))
+        })
+        .map(|(t, c)| (t, c.name.as_str()))
+        .collect()
+}
+
 /// DROP TABLE / INDEX / SEQUENCE.
 pub async fn drop(
     binder: &mut Binder<'_>,
     object_type: &ast::ObjectType,
     names: &[ast::ObjectName],
-    if_exists: bool,
+    options: DropOptions,
     cx: &mut ExecCtx<'_>,
 ) -> Result<String, SqlError> {
     let catalog = binder.catalog;
+    let if_exists = options.if_exists;
     match object_type {
         ast::ObjectType::Table => {
             for n in names {
@@ -481,6 +513,32 @@ pub async fn drop(
                     }
                     return Err(undefined_table(&name));
                 };
+                let users = sequence_users(catalog, &name);
+                if let Some((table, column)) = users.first() {
+                    if !options.cascade {
+                        return Err(SqlError::new(
+                            SqlState("2BP01"),
+                            format!(
+                                "cannot drop sequence {name} because other objects depend on it"
+                            ),
+                        )
+                        .with_detail(format!(
+                            "default value for column {column} of table {} depends on sequence {name}",
+                            table.name
+                        ))
+                        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                    }
+                }
+                let mut changed: BTreeMap<u32, TableDesc> = BTreeMap::new();
+                for (table, column) in users {
+                    let t = changed.entry(table.id).or_insert_with(|| table.clone());
+                    for c in t.columns.iter_mut().filter(|c| c.name == column) {
+                        c.default = None;
+                    }
+                }
+                for t in changed.into_values() {
+                    store::write(cx.txn, &Descriptor::Table(t)).await?;
+                }
                 store::delete(cx.txn, seq.id).await?;
                 cx.txn
                     .delete(&store::sequence_key(seq.id))

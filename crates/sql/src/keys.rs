@@ -194,6 +194,9 @@ fn family_of_value(v: &Value) -> Family {
 /// encoding of the column's number family, `None` when no value of the
 /// column can equal it (`int_col = 2.5`).
 pub fn fit_key(value: Value, ty: &DataType) -> Option<Value> {
+    if let DataType::Char(Some(width)) = ty {
+        return pad_char(value, *width);
+    }
     let (want, have) = (family_of_type(ty), family_of_value(&value));
     if want == have || want == Family::Other || have == Family::Other {
         return Some(value);
@@ -212,6 +215,25 @@ pub fn fit_key(value: Value, ty: &DataType) -> Option<Value> {
     }
 }
 
+/// A text key for a `char(width)` column, padded with spaces to the width
+/// as the stored values are (`k = 'ab'` must find `'ab   '`: bpchar ignores
+/// trailing spaces). `None` when the value cannot fit, so no row matches.
+fn pad_char(value: Value, width: u32) -> Option<Value> {
+    let Value::Text(s) = value else {
+        return Some(value);
+    };
+    let trimmed = s.trim_end_matches(' ');
+    let len = trimmed.chars().count();
+    let width = width as usize;
+    if len > width {
+        return None;
+    }
+    let mut padded = String::with_capacity(trimmed.len() + width - len);
+    padded.push_str(trimmed);
+    padded.extend(std::iter::repeat_n(' ', width - len));
+    Some(Value::Text(padded))
+}
+
 /// A range bound for a column of type `ty`: `value` fitted to the
 /// column's number family, loosened where the fit is inexact (`int_col >
 /// 2.5` scans from 2 inclusive; the scan's filter still checks every row).
@@ -222,6 +244,14 @@ pub fn fit_bound(
     ty: &DataType,
     side: BoundSide,
 ) -> Option<(Value, bool)> {
+    if let DataType::Char(Some(width)) = ty {
+        return match pad_char(value.clone(), *width) {
+            Some(padded) => Some((padded, inclusive)),
+            // Longer than the column: every key sorts below it (trailing
+            // spaces aside), so it still bounds the scan, loosely.
+            None => Some((value, true)),
+        };
+    }
     let (want, have) = (family_of_type(ty), family_of_value(&value));
     if want == have || want == Family::Other || have == Family::Other {
         return Some((value, inclusive));

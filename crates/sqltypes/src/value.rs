@@ -239,10 +239,110 @@ impl Value {
     }
 }
 
+/// PostgreSQL's jsonb btree order: object > array > boolean > number >
+/// string > null; objects by pair count, then key/value pairs in storage
+/// order (shorter keys first); arrays by length, then element by element;
+/// numbers by value. A top-level empty array sorts below everything, a
+/// quirk PostgreSQL documents and keeps.
 fn jsonb_cmp(a: &serde_json::Value, b: &serde_json::Value) -> Ordering {
-    // Not PostgreSQL's exact jsonb btree order, but a consistent total order
-    // that agrees with equality, which is what grouping and DISTINCT need.
-    a.to_string().cmp(&b.to_string())
+    let empty_array = |v: &serde_json::Value| v.as_array().is_some_and(|a| a.is_empty());
+    match (empty_array(a), empty_array(b)) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => jsonb_cmp_inner(a, b),
+    }
+}
+
+fn jsonb_rank(v: &serde_json::Value) -> u8 {
+    match v {
+        serde_json::Value::Null => 0,
+        serde_json::Value::String(_) => 1,
+        serde_json::Value::Number(_) => 2,
+        serde_json::Value::Bool(_) => 3,
+        serde_json::Value::Array(_) => 4,
+        serde_json::Value::Object(_) => 5,
+    }
+}
+
+/// Object keys in jsonb's storage order: by length, then bytes.
+fn jsonb_keys(map: &serde_json::Map<String, serde_json::Value>) -> Vec<&String> {
+    let mut keys: Vec<&String> = map.keys().collect();
+    keys.sort_by(|x, y| x.len().cmp(&y.len()).then_with(|| x.cmp(y)));
+    keys
+}
+
+fn jsonb_number_cmp(a: &serde_json::Number, b: &serde_json::Number) -> Ordering {
+    if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
+        return x.cmp(&y);
+    }
+    if let (Some(x), Some(y)) = (a.as_u64(), b.as_u64()) {
+        return x.cmp(&y);
+    }
+    let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
+    x.total_cmp(&y)
+}
+
+fn jsonb_cmp_inner(a: &serde_json::Value, b: &serde_json::Value) -> Ordering {
+    use serde_json::Value as J;
+    match (a, b) {
+        (J::Null, J::Null) => Ordering::Equal,
+        (J::String(x), J::String(y)) => x.cmp(y),
+        (J::Number(x), J::Number(y)) => jsonb_number_cmp(x, y),
+        (J::Bool(x), J::Bool(y)) => x.cmp(y),
+        (J::Array(x), J::Array(y)) => x.len().cmp(&y.len()).then_with(|| {
+            x.iter()
+                .zip(y)
+                .map(|(p, q)| jsonb_cmp_inner(p, q))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        }),
+        (J::Object(x), J::Object(y)) => x.len().cmp(&y.len()).then_with(|| {
+            for (kx, ky) in jsonb_keys(x).into_iter().zip(jsonb_keys(y)) {
+                let keys = kx.len().cmp(&ky.len()).then_with(|| kx.cmp(ky));
+                if keys.is_ne() {
+                    return keys;
+                }
+                let values = jsonb_cmp_inner(&x[kx.as_str()], &y[ky.as_str()]);
+                if values.is_ne() {
+                    return values;
+                }
+            }
+            Ordering::Equal
+        }),
+        _ => jsonb_rank(a).cmp(&jsonb_rank(b)),
+    }
+}
+
+/// Hashes a jsonb value so that values [`jsonb_cmp`] finds equal hash
+/// alike (`1` and `1.0`; objects whatever their key order).
+fn jsonb_hash<H: Hasher>(v: &serde_json::Value, state: &mut H) {
+    use serde_json::Value as J;
+    jsonb_rank(v).hash(state);
+    match v {
+        J::Null => {}
+        J::String(s) => s.hash(state),
+        J::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => (i as f64).to_bits().hash(state),
+            (None, Some(0.0)) => 0f64.to_bits().hash(state),
+            (None, Some(f)) => f.to_bits().hash(state),
+            (None, None) => n.to_string().hash(state),
+        },
+        J::Bool(b) => b.hash(state),
+        J::Array(items) => {
+            items.len().hash(state);
+            for item in items {
+                jsonb_hash(item, state);
+            }
+        }
+        J::Object(map) => {
+            map.len().hash(state);
+            for k in jsonb_keys(map) {
+                k.hash(state);
+                jsonb_hash(&map[k.as_str()], state);
+            }
+        }
+    }
 }
 
 /// Equality as GROUP BY, DISTINCT, UNION and hash joins see it: NULLs are
@@ -285,7 +385,7 @@ impl Hash for Value {
             Value::TimestampTz(t) => t.hash(state),
             Value::Interval(i) => i.comparable_micros().hash(state),
             Value::Uuid(u) => u.hash(state),
-            Value::Jsonb(j) => j.to_string().hash(state),
+            Value::Jsonb(j) => jsonb_hash(j, state),
             Value::Array(items) => items.hash(state),
         }
     }
@@ -293,6 +393,46 @@ impl Hash for Value {
 
 #[cfg(test)]
 mod tests {
+
+    fn jsonb(text: &str) -> Value {
+        Value::Jsonb(serde_json::from_str(text).expect("json"))
+    }
+
+    #[test]
+    fn jsonb_orders_like_postgres_btree() {
+        let ascending = [
+            "[]",
+            "null",
+            "\"a\"",
+            "\"b\"",
+            "-1",
+            "2",
+            "10",
+            "false",
+            "true",
+            "[0]",
+            "[1]",
+            "[0, 0]",
+            "{}",
+            "{\"b\": 1}",
+            "{\"a\": 1, \"b\": 1}",
+            "{\"aa\": 0, \"b\": 1}",
+        ];
+        for pair in ascending.windows(2) {
+            let (a, b) = (jsonb(pair[0]), jsonb(pair[1]));
+            assert_eq!(a.total_cmp(&b), Ordering::Less, "{} < {}", pair[0], pair[1]);
+        }
+    }
+
+    #[test]
+    fn equal_jsonb_hashes_alike() {
+        let (a, b) = (
+            jsonb("{\"x\": 1, \"y\": [2]}"),
+            jsonb("{\"y\": [2.0], \"x\": 1.0}"),
+        );
+        assert_eq!(a, b);
+        assert_eq!(hash_of(&a), hash_of(&b));
+    }
     use super::*;
     use std::collections::hash_map::DefaultHasher;
 

@@ -144,17 +144,13 @@ fn finish(state: &mut AggState, call: &AggCall, ctx: &EvalContext) -> Result<Val
             DataType::Float4 | DataType::Float8 => {
                 Value::Float8(state.float_sum / state.count as f64)
             }
-            DataType::Interval => {
-                let n = state.count;
-                let i = state.interval_sum;
-                let total_days = i.months as i64 * 30 + i.days as i64;
-                let micros = (total_days as i128 * 86_400_000_000 + i.micros as i128) / n as i128;
-                Value::Interval(Interval {
-                    months: 0,
-                    days: 0,
-                    micros: micros as i64,
-                })
-            }
+            // PostgreSQL divides the sum field by field (months, days,
+            // time, remainders cascading down): avg of 1 and 3 days is
+            // `2 days`, not `48:00:00`.
+            DataType::Interval => Value::Interval(rangedb_sqltypes::ops::time::interval_div(
+                &state.interval_sum,
+                state.count as f64,
+            )?),
             _ => {
                 let ints = Decimal::try_from_i128_with_scale(state.int_sum, 0)
                     .map_err(|_| SqlError::out_of_range("value overflows numeric format"))?;

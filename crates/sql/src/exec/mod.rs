@@ -150,10 +150,12 @@ pub fn build(plan: &Plan) -> BoxOp {
             input,
             limit,
             offset,
+            slots,
         } => Box::new(relational::LimitOp::new(
             build(input),
             limit.clone(),
             offset.clone(),
+            slots.clone(),
         )),
         Plan::Distinct { input } => Box::new(relational::DistinctOp::new(build(input))),
         Plan::Join {

@@ -8,7 +8,7 @@ use rangedb_sqltypes::{Row, SqlError, SqlState, Value};
 
 use super::slots::SlotRunner;
 use super::{BoxOp, ExecCtx, Operator};
-use crate::plan::{Expr, SetOpKind, Slot, SortKey};
+use crate::plan::{Expr, SetOpKind, Slot, SlotValue, SortKey};
 use crate::virtual_tables::VirtualTable;
 
 /// Whether a predicate value lets the row through (NULL does not).
@@ -224,17 +224,24 @@ pub struct LimitOp {
     input: BoxOp,
     limit_expr: Option<Expr>,
     offset_expr: Option<Expr>,
+    slots: SlotRunner,
     remaining: Option<Option<u64>>,
     skipped: bool,
     offset: u64,
 }
 
 impl LimitOp {
-    pub fn new(input: BoxOp, limit: Option<Expr>, offset: Option<Expr>) -> LimitOp {
+    pub fn new(
+        input: BoxOp,
+        limit: Option<Expr>,
+        offset: Option<Expr>,
+        slots: Vec<Slot>,
+    ) -> LimitOp {
         LimitOp {
             input,
             limit_expr: limit,
             offset_expr: offset,
+            slots: SlotRunner::new(slots),
             remaining: None,
             skipped: false,
             offset: 0,
@@ -242,9 +249,14 @@ impl LimitOp {
     }
 }
 
-fn count_value(e: &Option<Expr>, cx: &ExecCtx<'_>, what: &str) -> Result<Option<u64>, SqlError> {
+fn count_value(
+    e: &Option<Expr>,
+    slots: &[SlotValue],
+    cx: &ExecCtx<'_>,
+    what: &str,
+) -> Result<Option<u64>, SqlError> {
     let Some(e) = e else { return Ok(None) };
-    let env = cx.env(&[]);
+    let env = cx.env(slots);
     match e.eval(&[], &env)? {
         Value::Null => Ok(None),
         v => {
@@ -266,8 +278,9 @@ fn count_value(e: &Option<Expr>, cx: &ExecCtx<'_>, what: &str) -> Result<Option<
 impl Operator for LimitOp {
     async fn next(&mut self, cx: &mut ExecCtx<'_>) -> Result<Option<Row>, SqlError> {
         if self.remaining.is_none() {
-            self.remaining = Some(count_value(&self.limit_expr, cx, "LIMIT")?);
-            self.offset = count_value(&self.offset_expr, cx, "OFFSET")?.unwrap_or(0);
+            let slots = self.slots.compute(&[], cx).await?;
+            self.remaining = Some(count_value(&self.limit_expr, &slots, cx, "LIMIT")?);
+            self.offset = count_value(&self.offset_expr, &slots, cx, "OFFSET")?.unwrap_or(0);
         }
         if let Some(Some(0)) = self.remaining {
             return Ok(None);

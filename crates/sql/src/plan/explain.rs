@@ -169,6 +169,7 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             input,
             limit,
             offset,
+            slots,
         } => {
             let mut parts = Vec::new();
             if let Some(l) = limit {
@@ -178,6 +179,7 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
                 parts.push(format!("offset {o}"));
             }
             out.push(format!("{pad}Limit: {}", parts.join(", ")));
+            subplans(slots, depth, out);
             render(input, depth + 1, out);
         }
         Plan::Distinct { input } => {

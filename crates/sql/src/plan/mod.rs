@@ -74,6 +74,8 @@ pub enum Plan {
         input: Box<Plan>,
         limit: Option<Expr>,
         offset: Option<Expr>,
+        /// Subqueries in the counts (`LIMIT (SELECT n FROM ...)`).
+        slots: Vec<Slot>,
     },
     Distinct {
         input: Box<Plan>,

@@ -1055,9 +1055,20 @@ impl Session {
                 object_type,
                 if_exists,
                 names,
+                cascade,
                 ..
             } => StatementOutput::Command {
-                tag: ddl::drop(&mut binder, object_type, names, *if_exists, &mut cx).await?,
+                tag: ddl::drop(
+                    &mut binder,
+                    object_type,
+                    names,
+                    ddl::DropOptions {
+                        if_exists: *if_exists,
+                        cascade: *cascade,
+                    },
+                    &mut cx,
+                )
+                .await?,
             },
             Statement::AlterTable(at) => StatementOutput::Command {
                 tag: ddl::alter_table(&mut binder, at, &mut cx).await?,

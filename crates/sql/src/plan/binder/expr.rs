@@ -205,6 +205,9 @@ impl Binder<'_> {
                     Ok((Expr::Not(Box::new(x)), DataType::Bool))
                 }
                 UnaryOperator::Minus | UnaryOperator::Plus | UnaryOperator::BitwiseNot => {
+                    if let Some(regrouped) = sign_binds_before_power(op, expr) {
+                        return self.bind_expr(&regrouped, scope);
+                    }
                     if let (UnaryOperator::Minus, ast::Expr::Value(v)) = (op, expr.as_ref()) {
                         if let ast::Value::Number(n, _) = &v.value {
                             return parse_number(&format!("-{n}"));
@@ -1235,4 +1238,31 @@ pub fn undefined_function(name: &str, args: &[DataType]) -> SqlError {
         format!("function {name}({}) does not exist", list.join(", ")),
     )
     .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+/// PostgreSQL binds a unary sign tighter than `^` (`-2^2` is 4), sqlparser
+/// looser (`-(2^2)`). A sign whose operand is an unparenthesised power
+/// chain is moved onto the chain's first operand; written parentheses stay
+/// `Nested` and are left alone.
+fn sign_binds_before_power(op: &UnaryOperator, operand: &ast::Expr) -> Option<ast::Expr> {
+    if !matches!(op, UnaryOperator::Minus | UnaryOperator::Plus) {
+        return None;
+    }
+    let ast::Expr::BinaryOp {
+        left,
+        op: ast::BinaryOperator::PGExp,
+        right,
+    } = operand
+    else {
+        return None;
+    };
+    let signed_left = sign_binds_before_power(op, left).unwrap_or_else(|| ast::Expr::UnaryOp {
+        op: *op,
+        expr: left.clone(),
+    });
+    Some(ast::Expr::BinaryOp {
+        left: Box::new(signed_left),
+        op: ast::BinaryOperator::PGExp,
+        right: right.clone(),
+    })
 }

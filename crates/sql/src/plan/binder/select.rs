@@ -126,6 +126,7 @@ impl Binder<'_> {
             None => limit,
         };
         if limit.is_some() || offset.is_some() {
+            let outer_slots = std::mem::take(&mut self.slots);
             let empty = Scope::default();
             let bind_count = |b: &mut Self, e: &ast::Expr| -> Result<Expr, SqlError> {
                 let (x, t) = b.bind_expr(e, &empty)?;
@@ -140,10 +141,12 @@ impl Binder<'_> {
                 Some(e) => Some(bind_count(self, e)?),
                 None => None,
             };
+            let slots = std::mem::replace(&mut self.slots, outer_slots);
             plan = Plan::Limit {
                 input: Box::new(plan),
                 limit,
                 offset,
+                slots,
             };
         }
         self.ctes.truncate(saved_ctes);
