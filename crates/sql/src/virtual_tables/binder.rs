@@ -62,6 +62,32 @@ fn named_operator(parts: &[String]) -> Option<BinaryOperator> {
 }
 
 impl Binder<'_> {
+    /// `expr [NOT] SIMILAR TO pattern [ESCAPE e]`, all as text.
+    pub fn bind_similar_to(
+        &mut self,
+        negated: bool,
+        expr: &ast::Expr,
+        pattern: &ast::Expr,
+        escape: Option<&ast::Expr>,
+        scope: &Scope,
+    ) -> Result<Typed, SqlError> {
+        let mut args = Vec::with_capacity(3);
+        for e in std::iter::once(expr)
+            .chain(std::iter::once(pattern))
+            .chain(escape)
+        {
+            let (x, t) = self.bind_expr(e, scope)?;
+            args.push(self.coerce(x, &t, &DataType::Text, CastContext::Implicit)?);
+        }
+        Ok((
+            Expr::Catalog {
+                func: CatalogFn::SimilarTo { negated },
+                args,
+            },
+            DataType::Bool,
+        ))
+    }
+
     /// Binary operators the core binder does not know: regular-expression
     /// matches and `OPERATOR(schema.op)`. `None` for the others.
     pub fn bind_catalog_operator(

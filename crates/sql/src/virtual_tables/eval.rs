@@ -19,6 +19,9 @@ pub enum CatalogFn {
         case_insensitive: bool,
         negated: bool,
     },
+    /// `s [NOT] SIMILAR TO pattern [ESCAPE e]`: args are s, pattern and,
+    /// when written, the escape.
+    SimilarTo { negated: bool },
     /// `x op ANY (array)` / `x op ALL (array)`.
     Quantified {
         op: BinaryOp,
@@ -71,6 +74,8 @@ impl CatalogFn {
                 case_insensitive: true,
                 negated: true,
             } => "texticregexne",
+            CatalogFn::SimilarTo { negated: false } => "similar_to",
+            CatalogFn::SimilarTo { negated: true } => "not_similar_to",
             CatalogFn::Quantified { all: false, .. } => "any",
             CatalogFn::Quantified { all: true, .. } => "all",
             CatalogFn::MakeArray => "array",
@@ -96,22 +101,6 @@ fn key_eq(a: &Value, b: &Value) -> bool {
             _ => a.sql_cmp(b) == Some(std::cmp::Ordering::Equal),
         },
     }
-}
-
-fn regex_error(e: regex::Error) -> SqlError {
-    SqlError::new(
-        SqlState("2201B"),
-        format!("invalid regular expression: {e}"),
-    )
-}
-
-/// Whether `s` matches the POSIX-style regular expression `pattern`.
-pub fn regex_is_match(s: &str, pattern: &str, case_insensitive: bool) -> Result<bool, SqlError> {
-    let re = regex::RegexBuilder::new(pattern)
-        .case_insensitive(case_insensitive)
-        .build()
-        .map_err(regex_error)?;
-    Ok(re.is_match(s))
 }
 
 /// The text PostgreSQL's `format_type` prints for a type OID and modifier.
@@ -175,10 +164,23 @@ pub fn call(func: &CatalogFn, args: &[Value], ctx: &EvalContext) -> Result<Value
             negated,
         } => match (arg(0).as_str(), arg(1).as_str()) {
             (Some(s), Some(p)) => Ok(Value::Bool(
-                regex_is_match(s, p, *case_insensitive)? != *negated,
+                rangedb_sqltypes::func::regex::is_match(s, p, *case_insensitive)? != *negated,
             )),
             _ => Ok(Value::Null),
         },
+        CatalogFn::SimilarTo { negated } => {
+            let escape = match args.get(2) {
+                None => None,
+                Some(Value::Null) => return Ok(Value::Null),
+                Some(e) => Some(e.as_str().unwrap_or_default()),
+            };
+            match (arg(0).as_str(), arg(1).as_str()) {
+                (Some(s), Some(p)) => Ok(Value::Bool(
+                    rangedb_sqltypes::func::regex::similar_to(s, p, escape)? != *negated,
+                )),
+                _ => Ok(Value::Null),
+            }
+        }
         CatalogFn::Quantified { op, signature, all } => {
             let x = arg(0);
             let Some(items) = array_of(arg(1)) else {
@@ -288,6 +290,8 @@ pub fn call(func: &CatalogFn, args: &[Value], ctx: &EvalContext) -> Result<Value
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use rangedb_sqltypes::func::regex::is_match as regex_is_match;
 
     #[test]
     fn regex_operators_match_psql_patterns() {

@@ -10,7 +10,7 @@ mod datetime;
 mod json;
 mod math;
 mod md5;
-mod regex;
+pub mod regex;
 mod string;
 mod to_char;
 

@@ -1,7 +1,7 @@
 //! POSIX regular-expression functions: `regexp_replace`, `regexp_match`,
 //! `regexp_split_to_array`, `regexp_like`,
-//! `regexp_count` and `substring(s FROM pattern)`. (The `~` operators are
-//! bound and evaluated in the `sql` crate.)
+//! `regexp_count`, `substring(s FROM pattern)`, the `~` operators
+//! ([`is_match`]) and SIMILAR TO ([`similar_to`]).
 //!
 //! Patterns run on the `regex` crate (Perl-style leftmost-first matching, no
 //! back references); PostgreSQL's word-boundary escapes `\m`, `\M`, `\y`,
@@ -383,6 +383,83 @@ fn match_array(re: &Regex, s: &str, groups: &Groups) -> Value {
     }
 }
 
+/// `s ~ pattern` (`~*` with `case_insensitive`): PostgreSQL's ARE rules,
+/// as the regexp functions apply them.
+pub fn is_match(s: &str, pattern: &str, case_insensitive: bool) -> Result<bool, SqlError> {
+    let flags = Flags {
+        case_insensitive,
+        ..Flags::parse("")?
+    };
+    Ok(compile(pattern, flags)?.is_match(s))
+}
+
+/// SIMILAR TO's pattern as a regular expression, as PostgreSQL's
+/// `similar_to_escape` builds it: anchored at both ends, `%` and `_` are
+/// wildcards, `.`, `^`, `$` and `\` are literal, `escape` quotes the next
+/// character; `|`, `*`, `+`, `?`, `{}`, `()` and brackets keep their
+/// regular-expression meaning.
+pub fn similar_to_regex(pattern: &str, escape: Option<char>) -> String {
+    let mut out = String::from("^(?:");
+    let mut chars = pattern.chars();
+    let mut in_brackets = false;
+    while let Some(c) = chars.next() {
+        if Some(c) == escape {
+            match chars.next() {
+                Some(next) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                None => out.push_str("\\\\"),
+            }
+            continue;
+        }
+        if in_brackets {
+            if c == ']' {
+                in_brackets = false;
+            }
+            out.push(c);
+            continue;
+        }
+        match c {
+            '%' => out.push_str(".*"),
+            '_' => out.push('.'),
+            '(' => out.push_str("(?:"),
+            '[' => {
+                in_brackets = true;
+                out.push('[');
+            }
+            '\\' | '.' | '^' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            other => out.push(other),
+        }
+    }
+    out.push_str(")$");
+    out
+}
+
+/// `s SIMILAR TO pattern [ESCAPE escape]`. The escape must be one
+/// character or empty (no escape); `None` means the default backslash.
+pub fn similar_to(s: &str, pattern: &str, escape: Option<&str>) -> Result<bool, SqlError> {
+    let escape = match escape {
+        None => Some('\\'),
+        Some(e) => {
+            let mut chars = e.chars();
+            match (chars.next(), chars.next()) {
+                (None, _) => None,
+                (Some(c), None) => Some(c),
+                _ => {
+                    return Err(SqlError::new(SqlState("22025"), "invalid escape string")
+                        .with_hint("Escape string must be empty or one character."))
+                }
+            }
+        }
+    };
+    let regex = similar_to_regex(pattern, escape);
+    Ok(compile(&regex, Flags::parse("")?)?.is_match(s))
+}
+
 /// `substring(s FROM pattern)`: the first parenthesized subexpression of
 /// the first match (the whole match without one), NULL without a match.
 pub fn substring(s: &str, pattern: &str) -> Result<Option<Value>, SqlError> {
@@ -508,6 +585,30 @@ pub fn call(name: &str, args: &[Value]) -> Result<Option<Value>, SqlError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn similar_to_follows_postgres_escaping() {
+        let m = |s: &str, p: &str| similar_to(s, p, None).expect("valid");
+        assert!(m("abc", "a%"));
+        assert!(!m("abc", "b%"), "anchored at the start");
+        assert!(m("abc", "_b_"));
+        assert!(m("abc", "(a|x)bc"));
+        assert!(
+            !m("a.c", "a\\%c") && m("a%c", "a\\%c"),
+            "escaped % is literal"
+        );
+        assert!(!m("abc", "a.c"), ". is literal");
+        assert!(m("aab", "a+b") && m("b", "a*b"));
+        assert!(m("a1", "[a-c][0-9]"));
+        assert!(similar_to("a_c", "a#_c", Some("#")).expect("valid"));
+        assert!(!similar_to("abc", "a#_c", Some("#")).expect("valid"));
+        assert!(similar_to("x", "x", Some("ab")).is_err());
+        assert!(is_match("Hello", "^h", true).expect("valid"));
+        assert!(
+            is_match("a\nb", "a.b", false).expect("valid"),
+            ". matches a newline"
+        );
+    }
     use super::*;
 
     fn t(s: &str) -> Value {

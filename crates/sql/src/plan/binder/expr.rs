@@ -197,6 +197,12 @@ impl Binder<'_> {
             }
             ast::Expr::Interval(iv) => self.bind_interval(iv, scope),
             ast::Expr::Nested(inner) => self.bind_expr(inner, scope),
+            ast::Expr::SimilarTo {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+            } => self.bind_similar_to(*negated, expr, pattern, escape_char.as_deref(), scope),
             ast::Expr::BinaryOp { left, op, right } => self.bind_binary(left, op, right, scope),
             ast::Expr::UnaryOp { op, expr } => match op {
                 UnaryOperator::Not => {
@@ -421,6 +427,22 @@ impl Binder<'_> {
                     args.push(self.bind_expr(f, scope)?);
                 }
                 self.call_function("substring", args)
+            }
+            ast::Expr::Overlay {
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => {
+                let mut args = vec![
+                    self.bind_expr(expr, scope)?,
+                    self.bind_expr(overlay_what, scope)?,
+                    self.bind_expr(overlay_from, scope)?,
+                ];
+                if let Some(f) = overlay_for {
+                    args.push(self.bind_expr(f, scope)?);
+                }
+                self.call_function("overlay", args)
             }
             ast::Expr::Position { expr, r#in } => {
                 let needle = self.bind_expr(expr, scope)?;
