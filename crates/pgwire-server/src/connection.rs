@@ -81,8 +81,14 @@ impl<S: SqlSession> Connection<S> {
 
     /// Handles one message; false once the client is done.
     async fn step(&mut self) -> Result<bool, ConnectionError> {
-        let Some(message) = self.next_message().await? else {
-            return Ok(false);
+        let message = match self.next_message().await {
+            Ok(Some(message)) => message,
+            Ok(None) => return Ok(false),
+            Err(ConnectionError::InvalidText { kind, error }) => {
+                self.reject_text(kind, error).await?;
+                return Ok(true);
+            }
+            Err(err) => return Err(err),
         };
         if self.skip_until_sync
             && !matches!(
@@ -153,6 +159,22 @@ impl<S: SqlSession> Connection<S> {
                 self.send_error(&err).await
             }
             Err(StepError::Conn(err)) => Err(err),
+        }
+    }
+
+    /// Answers a Query or Parse whose text is not UTF-8 as PostgreSQL
+    /// does: an error that fails the transaction; a Query then gets its
+    /// ReadyForQuery, a Parse skips to the next Sync like any failed step.
+    async fn reject_text(&mut self, kind: char, error: SqlError) -> Result<(), ConnectionError> {
+        if self.skip_until_sync {
+            return Ok(());
+        }
+        if kind == 'Q' {
+            self.session.fail_transaction().await;
+            self.send_error(&error).await?;
+            self.ready_for_query().await
+        } else {
+            self.finish_extended_step(Err(StepError::Sql(error))).await
         }
     }
 

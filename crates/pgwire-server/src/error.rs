@@ -29,6 +29,11 @@ pub enum ConnectionError {
     /// client (between queries or inside COPY FROM STDIN).
     #[error("server shutting down")]
     Shutdown,
+    /// A Query or Parse whose text is not UTF-8. The frame was well formed,
+    /// so the stream is in sync: the connection reports `error` (22021)
+    /// like a failed statement and carries on. `kind` is the message type.
+    #[error("message {kind:?} is not UTF-8")]
+    InvalidText { kind: char, error: SqlError },
 }
 
 /// The outcome of one protocol step: a client-visible SQL error (the

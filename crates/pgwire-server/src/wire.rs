@@ -17,6 +17,8 @@ use pgwire::messages::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use rangedb_sqltypes::{SqlError, SqlState};
+
 use crate::error::ConnectionError;
 
 /// Largest startup-phase packet accepted (PostgreSQL's `MAX_STARTUP_PACKET_LENGTH`).
@@ -202,7 +204,38 @@ fn decode_startup(mut frame: BytesMut) -> Result<StartupPacket, ConnectionError>
     decoded.ok_or_else(|| ConnectionError::Protocol("truncated startup packet".into()))
 }
 
+/// The 22021 error for a Query or Parse body that is not UTF-8 (pgwire
+/// would decode it lossily, silently turning the bad bytes into U+FFFD
+/// inside the statement), naming the offending bytes as PostgreSQL does.
+fn invalid_text(frame: &[u8]) -> Option<ConnectionError> {
+    let kind = *frame.first()?;
+    if !matches!(kind, b'Q' | b'P') {
+        return None;
+    }
+    let body = frame.get(5..)?;
+    let bad = std::str::from_utf8(body).err()?;
+    let start = bad.valid_up_to();
+    let len = bad.error_len().unwrap_or(body.len() - start).clamp(1, 4);
+    let bytes: Vec<String> = body[start..start + len]
+        .iter()
+        .map(|b| format!("0x{b:02x}"))
+        .collect();
+    Some(ConnectionError::InvalidText {
+        kind: kind as char,
+        error: SqlError::new(
+            SqlState("22021"),
+            format!(
+                "invalid byte sequence for encoding \"UTF8\": {}",
+                bytes.join(" ")
+            ),
+        ),
+    })
+}
+
 fn decode_message(mut frame: BytesMut) -> Result<PgWireFrontendMessage, ConnectionError> {
+    if let Some(err) = invalid_text(&frame) {
+        return Err(err);
+    }
     let mut ctx = DecodeContext::new(ProtocolVersion::PROTOCOL3_0);
     ctx.awaiting_frontend_ssl = false;
     ctx.awaiting_frontend_startup = false;

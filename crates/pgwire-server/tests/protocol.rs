@@ -588,3 +588,45 @@ async fn psql_works_against_the_server() {
     assert_eq!(stdout.trim(), "INSERT 0 1\n1|one", "stderr: {stderr}");
     server.shutdown().await;
 }
+
+/// Query text that is not UTF-8 is a 22021 error naming the bytes, not a
+/// statement with U+FFFD in it and not a dropped connection; in the
+/// extended protocol the Parse fails and the rest is skipped to Sync.
+#[tokio::test]
+async fn query_text_that_is_not_utf8_is_an_error_and_the_connection_lives() {
+    let server = TestServer::start().await;
+    let (mut raw, _) = Raw::connect(server.addr, "postgres").await;
+    let mut body = b"select '".to_vec();
+    body.extend([0xff, 0xfe]);
+    body.extend(b"'\0");
+    raw.send(&raw::frame(b'Q', &body)).await;
+    let reply = raw.until_ready().await;
+    assert_eq!(
+        raw::error_code(&reply).as_deref(),
+        Some("22021"),
+        "{reply:?}"
+    );
+    let message = String::from_utf8_lossy(&reply[0].1).to_string();
+    assert!(message.contains("0xff"), "{message}");
+    assert_eq!(raw::ready_status(&reply), Some(b'I'));
+
+    let mut parse_body = raw::cstr("");
+    parse_body.extend(b"select '\xc3'\0");
+    parse_body.extend(0u16.to_be_bytes());
+    let mut batch = raw::frame(b'P', &parse_body);
+    batch.extend(raw::bind("", ""));
+    batch.extend(raw::execute("", 0));
+    batch.extend(raw::sync());
+    raw.send(&batch).await;
+    let reply = raw.until_ready().await;
+    assert_eq!(
+        raw::error_code(&reply).as_deref(),
+        Some("22021"),
+        "{reply:?}"
+    );
+    assert_eq!(raw::tags(&reply), vec![b'E', b'Z'], "{reply:?}");
+
+    raw.send(&raw::query("select kv")).await;
+    let reply = raw.until_ready().await;
+    assert_eq!(raw::error_code(&reply), None, "{reply:?}");
+}
