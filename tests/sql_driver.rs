@@ -1304,6 +1304,25 @@ async fn blocks_batches_timeouts_and_deallocate_behave_like_postgres() {
     .get(0);
     assert_eq!(v, "holder", "the cancelled update must not have applied");
 
+    // A prepared SELECT * whose table gained a column is refused (0A000),
+    // not answered with rows the client would decode by the old columns.
+    let star = timed("prepare", c.prepare("SELECT * FROM drv_blk WHERE id = $1"))
+        .await
+        .expect("prepare");
+    exec(&c, "ALTER TABLE drv_blk ADD COLUMN extra int").await;
+    assert_sqlstate(
+        "stale prepared statement",
+        timed("query", c.query(&star, &[&6i32])).await,
+        &SqlState::FEATURE_NOT_SUPPORTED,
+    );
+    let fresh = timed("prepare", c.prepare("SELECT * FROM drv_blk WHERE id = $1"))
+        .await
+        .expect("prepare again");
+    let rows = timed("query", c.query(&fresh, &[&6i32]))
+        .await
+        .expect("query");
+    assert_eq!(rows[0].len(), 3, "the new column is there");
+
     // DEALLOCATE ALL forgets the statements the driver prepared.
     let stmt = timed("prepare", c.prepare("SELECT v FROM drv_blk WHERE id = $1"))
         .await

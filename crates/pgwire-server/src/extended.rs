@@ -222,6 +222,31 @@ pub(crate) async fn execute<S: SqlSession>(
     result
 }
 
+/// PostgreSQL's error for a prepared statement whose result columns changed
+/// since it was described (a DDL in between): the client decodes rows by
+/// the RowDescription it already has, so different columns would be
+/// misread rather than merely surprising.
+fn changed_result_type<St>(prepared: &Prepared<St>, output: &StatementOutput) -> Option<SqlError> {
+    let described = prepared.columns.as_ref()?;
+    let now = match output {
+        StatementOutput::Rows { columns, .. } | StatementOutput::Streaming { columns, .. } => {
+            columns
+        }
+        _ => return None,
+    };
+    let same = described.len() == now.len()
+        && described
+            .iter()
+            .zip(now)
+            .all(|(a, b)| a.ty.oid() == b.ty.oid());
+    (!same).then(|| {
+        SqlError::new(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "cached plan must not change result type",
+        )
+    })
+}
+
 async fn run_portal<S: SqlSession>(
     conn: &mut Connection<S>,
     portal: &mut Portal<S::Statement>,
@@ -241,7 +266,14 @@ async fn run_portal<S: SqlSession>(
         conn.session.more_before_sync(more);
         let output = conn.session.execute(statement, params).await;
         conn.send_parameter_changes().await?;
-        match output? {
+        let output = output?;
+        if let Some(err) = changed_result_type(&portal.prepared, &output) {
+            if let StatementOutput::Streaming { .. } = output {
+                conn.session.abandon_stream(&err).await;
+            }
+            return Err(err.into());
+        }
+        match output {
             StatementOutput::Rows { columns, rows, tag } => {
                 let formats =
                     resolve_formats(&portal.format_codes, columns.len(), FormatsOf::Results)?;
