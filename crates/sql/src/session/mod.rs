@@ -16,7 +16,7 @@ use rangedb_sqltypes::{DataType, EvalContext, Row, SqlError, SqlState, Value};
 use rangedb_txn::{Isolation, StatementEnd, Transaction, TxnClient};
 use sqlparser::ast::{self, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
+use sqlparser::parser::{Parser, ParserError};
 
 use crate::catalog::cache::CatalogCache;
 use crate::catalog::Catalog;
@@ -99,14 +99,46 @@ fn normalize_copy_options(sql: &str) -> Option<String> {
     Some(format!("{head}{fixed}"))
 }
 
-/// Parses SQL with the PostgreSQL dialect; errors are 42601.
+/// How deep the parser may recurse (parentheses, subqueries, prefix
+/// operators) before a statement is refused with 54001; as deep as the
+/// binder goes ([`crate::plan::binder`]'s expression limit).
+const MAX_PARSE_DEPTH: usize = 1000;
+/// The stack a deep statement is parsed on: sqlparser's frames take a few
+/// KiB per nesting level, far more than a tokio worker's 2 MiB allow for
+/// [`MAX_PARSE_DEPTH`] levels.
+const DEEP_PARSE_STACK: usize = 256 * 1024 * 1024;
+
+/// Parses with sqlparser's default depth limit (50) on the current stack
+/// and, for the rare statement that nests deeper, again on a large stack
+/// of its own with [`MAX_PARSE_DEPTH`]: the big stack is only mapped (and
+/// only touched as deep as needed) when a statement needs it.
+fn parse_statements(sql: &str) -> Result<Vec<Statement>, ParserError> {
+    match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
+        Err(ParserError::RecursionLimitExceeded) => stacker::grow(DEEP_PARSE_STACK, || {
+            Parser::new(&PostgreSqlDialect {})
+                .with_recursion_limit(MAX_PARSE_DEPTH)
+                .try_with_sql(sql)
+                .and_then(|mut p| p.parse_statements())
+        }),
+        other => other,
+    }
+}
+
+/// Parses SQL with the PostgreSQL dialect; errors are 42601, nesting
+/// beyond [`MAX_PARSE_DEPTH`] is 54001.
 pub fn parse(sql: &str) -> Result<Vec<Statement>, SqlError> {
-    let first = Parser::parse_sql(&PostgreSqlDialect {}, sql);
+    let first = parse_statements(sql);
     let result = match (first, normalize_copy_options(sql)) {
-        (Err(e), Some(fixed)) => Parser::parse_sql(&PostgreSqlDialect {}, &fixed).map_err(|_| e),
+        (Err(e), Some(fixed)) => parse_statements(&fixed).map_err(|_| e),
         (r, _) => r,
     };
     result.map_err(|e| {
+        if let ParserError::RecursionLimitExceeded = e {
+            return SqlError::new(
+                SqlState::STATEMENT_TOO_COMPLEX,
+                format!("statement nests deeper than {MAX_PARSE_DEPTH} levels"),
+            );
+        }
         let msg = e.to_string();
         let msg = msg
             .strip_prefix("sql parser error: ")
@@ -1613,6 +1645,24 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn nested(depth: usize) -> String {
+        format!("SELECT {}1{}", "(".repeat(depth), ")".repeat(depth))
+    }
+
+    #[test]
+    fn deep_statements_parse_up_to_the_limit_then_are_54001() {
+        // sqlparser's own default refuses at 50.
+        assert!(parse(&nested(40)).is_ok());
+        assert!(parse(&nested(400)).is_ok(), "deep nesting must parse");
+        let err = parse(&nested(MAX_PARSE_DEPTH + 50)).expect_err("too deep");
+        assert_eq!(err.code, SqlState::STATEMENT_TOO_COMPLEX);
+        // Too deep and a plain syntax error stay distinct.
+        assert_eq!(
+            parse("SELECT (((1").expect_err("unbalanced").code,
+            SqlState::SYNTAX_ERROR
+        );
+    }
 
     #[test]
     fn copy_options_spelled_on_off_parse() {
