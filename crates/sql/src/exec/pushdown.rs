@@ -142,9 +142,15 @@ impl PreparedFilter {
             slots: &[],
             ctx: &self.ctx,
         };
-        match filter.eval(&row, &env) {
-            Ok(Value::Bool(b)) => b,
-            Ok(Value::Null) => false,
+        // A panic in evaluation (an engine bug) must not take down the
+        // range's RPC and leave the scan waiting for a timeout: the row is
+        // kept, and the SQL node's own evaluation reports the failure.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            filter.eval(&row, &env)
+        }));
+        match result {
+            Ok(Ok(Value::Bool(b))) => b,
+            Ok(Ok(Value::Null)) => false,
             _ => true,
         }
     }
