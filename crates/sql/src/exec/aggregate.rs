@@ -4,7 +4,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use async_trait::async_trait;
 use rangedb_sqltypes::ops::{binary_op, binary_op_type, BinaryOp};
-use rangedb_sqltypes::{DataType, EvalContext, Interval, Row, SqlError, Value};
+use rangedb_sqltypes::{func, text};
+use rangedb_sqltypes::{DataType, EvalContext, Interval, Row, SqlError, SqlState, Value};
 use rust_decimal::Decimal;
 
 use super::relational::{compare_keys, passes};
@@ -54,7 +55,13 @@ fn add(
         return Ok(());
     }
     let v = args.first().cloned().unwrap_or(Value::Null);
-    if v.is_null() && call.func != AggFunc::ArrayAgg {
+    // array_agg and the JSON aggregates keep NULLs (as NULL elements, JSON
+    // nulls, or an object key's NULL value).
+    let keeps_nulls = matches!(
+        call.func,
+        AggFunc::ArrayAgg | AggFunc::JsonbAgg | AggFunc::JsonAgg | AggFunc::JsonbObjectAgg
+    );
+    if v.is_null() && !keeps_nulls {
         return Ok(());
     }
     if call.distinct && !state.seen.insert(args.clone()) {
@@ -99,9 +106,19 @@ fn add(
             state.all = Some(state.all.unwrap_or(true) && b);
             state.any = Some(state.any.unwrap_or(false) || b);
         }
-        AggFunc::StringAgg | AggFunc::ArrayAgg => {
+        AggFunc::StringAgg | AggFunc::ArrayAgg | AggFunc::JsonbAgg | AggFunc::JsonAgg => {
             let delim = args.get(1).cloned().unwrap_or(Value::Null);
             state.items.push((sort_key, v, delim));
+        }
+        AggFunc::JsonbObjectAgg => {
+            if v.is_null() {
+                return Err(SqlError::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    "field name must not be null",
+                ));
+            }
+            let value = args.get(1).cloned().unwrap_or(Value::Null);
+            state.items.push((sort_key, v, value));
         }
     }
     Ok(())
@@ -163,6 +180,13 @@ fn finish(state: &mut AggState, call: &AggCall, ctx: &EvalContext) -> Result<Val
         AggFunc::Min | AggFunc::Max => state.best.clone(),
         AggFunc::BoolAnd => state.all.map(Value::Bool).unwrap_or(Value::Null),
         AggFunc::BoolOr => state.any.map(Value::Bool).unwrap_or(Value::Null),
+        AggFunc::JsonbAgg | AggFunc::JsonAgg | AggFunc::JsonbObjectAgg => {
+            if !call.order_by.is_empty() {
+                let keys = call.order_by.clone();
+                state.items.sort_by(|a, b| compare_keys(&a.0, &b.0, &keys));
+            }
+            json_aggregate(state, call, ctx)?
+        }
         AggFunc::StringAgg | AggFunc::ArrayAgg => {
             if !call.order_by.is_empty() {
                 let keys = call.order_by.clone();
@@ -284,5 +308,36 @@ impl Operator for AggregateOp {
             self.out = Some(rows);
         }
         Ok(self.out.as_mut().and_then(|o| o.pop_front()))
+    }
+}
+
+/// The JSON aggregates' result from the collected items: values are turned
+/// into JSON as `to_jsonb` does, keys into their text.
+fn json_aggregate(state: &AggState, call: &AggCall, ctx: &EvalContext) -> Result<Value, SqlError> {
+    let to_json = |v: &Value, ty: &DataType| func::json::value_to_json(v, ty, ctx);
+    match call.func {
+        AggFunc::JsonbObjectAgg => {
+            let mut object = serde_json::Map::new();
+            for (_, key, value) in &state.items {
+                let key = match key {
+                    Value::Text(s) => s.clone(),
+                    other => text::format(other, &other.natural_type(), ctx),
+                };
+                object.insert(key, to_json(value, &call.arg_type)?);
+            }
+            Ok(Value::Jsonb(serde_json::Value::Object(object)))
+        }
+        _ => {
+            let items = state
+                .items
+                .iter()
+                .map(|(_, v, _)| to_json(v, &call.arg_type))
+                .collect::<Result<Vec<_>, _>>()?;
+            if call.func == AggFunc::JsonbAgg {
+                return Ok(Value::Jsonb(serde_json::Value::Array(items)));
+            }
+            let parts: Vec<String> = items.iter().map(text::json::format_jsonb).collect();
+            Ok(Value::Json(format!("[{}]", parts.join(", "))))
+        }
     }
 }

@@ -145,9 +145,8 @@ impl PreparedFilter {
         // A panic in evaluation (an engine bug) must not take down the
         // range's RPC and leave the scan waiting for a timeout: the row is
         // kept, and the SQL node's own evaluation reports the failure.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            filter.eval(&row, &env)
-        }));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| filter.eval(&row, &env)));
         match result {
             Ok(Ok(Value::Bool(b))) => b,
             Ok(Ok(Value::Null)) => false,

@@ -127,6 +127,9 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
                         AggFunc::BoolOr => "bool_or",
                         AggFunc::StringAgg => "string_agg",
                         AggFunc::ArrayAgg => "array_agg",
+                        AggFunc::JsonbAgg => "jsonb_agg",
+                        AggFunc::JsonAgg => "json_agg",
+                        AggFunc::JsonbObjectAgg => "jsonb_object_agg",
                     };
                     format!(
                         "{name}({}{})",

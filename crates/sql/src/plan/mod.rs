@@ -216,6 +216,12 @@ pub enum AggFunc {
     BoolOr,
     StringAgg,
     ArrayAgg,
+    /// `jsonb_agg(x)`: the values (NULLs too) as a jsonb array.
+    JsonbAgg,
+    /// `json_agg(x)`: the same as json text.
+    JsonAgg,
+    /// `jsonb_object_agg(k, v)`: an object of the pairs (later keys win).
+    JsonbObjectAgg,
 }
 
 /// One aggregate call.

@@ -7,7 +7,7 @@
 //! (`double precision`, `text`, ...), then declaration order.
 
 mod datetime;
-mod json;
+pub mod json;
 mod math;
 mod md5;
 pub mod regex;

@@ -43,6 +43,18 @@ pub enum BinaryOp {
     JsonContains,
     /// `?` (jsonb key exists)
     JsonExists,
+    /// `#>` (jsonb at a path, as jsonb)
+    JsonPath,
+    /// `#>>` (jsonb at a path, as text)
+    JsonPathText,
+    /// `<@` (jsonb contained in)
+    JsonContainedBy,
+    /// `?|` (any of the keys exists)
+    JsonExistsAny,
+    /// `?&` (all of the keys exist)
+    JsonExistsAll,
+    /// `#-` (jsonb without the element at a path)
+    JsonDeletePath,
 }
 
 impl BinaryOp {
@@ -71,6 +83,12 @@ impl BinaryOp {
             BinaryOp::JsonGetText => "->>",
             BinaryOp::JsonContains => "@>",
             BinaryOp::JsonExists => "?",
+            BinaryOp::JsonPath => "#>",
+            BinaryOp::JsonPathText => "#>>",
+            BinaryOp::JsonContainedBy => "<@",
+            BinaryOp::JsonExistsAny => "?|",
+            BinaryOp::JsonExistsAll => "?&",
+            BinaryOp::JsonDeletePath => "#-",
         }
     }
 
@@ -159,6 +177,15 @@ fn unknown_partner(op: BinaryOp, other: &DataType, unknown_on_right: bool) -> Da
         {
             T::Text
         }
+        (
+            BinaryOp::JsonPath
+            | BinaryOp::JsonPathText
+            | BinaryOp::JsonExistsAny
+            | BinaryOp::JsonExistsAll
+            | BinaryOp::JsonDeletePath,
+            _,
+        ) if unknown_on_right => T::Array(Box::new(T::Text)),
+        (BinaryOp::Sub, T::Jsonb) if unknown_on_right => T::Text,
         (BinaryOp::Concat, t) if t.is_string() => T::Text,
         (BinaryOp::Concat, T::Bytea | T::Jsonb | T::Array(_)) => other.clone(),
         (BinaryOp::Concat, _) => T::Text,
@@ -203,7 +230,52 @@ pub fn binary_op_type(
         (l, r) => (l.without_modifier(), r.without_modifier()),
     };
     let none = || Err(no_operator(op, left, right));
+    let text_array = T::Array(Box::new(T::Text));
     match op {
+        BinaryOp::Sub if l == T::Jsonb => {
+            if r.is_string() {
+                Ok(sig(T::Jsonb, T::Text, T::Jsonb))
+            } else if int_rank(&r).is_some() {
+                Ok(sig(T::Jsonb, T::Int4, T::Jsonb))
+            } else if r == text_array {
+                Ok(sig(T::Jsonb, text_array, T::Jsonb))
+            } else {
+                none()
+            }
+        }
+        BinaryOp::JsonPath | BinaryOp::JsonPathText => {
+            let base = match l {
+                T::Jsonb | T::Json => l.clone(),
+                _ => return none(),
+            };
+            if r != text_array {
+                return none();
+            }
+            let result = if op == BinaryOp::JsonPath {
+                base.clone()
+            } else {
+                T::Text
+            };
+            Ok(sig(base, text_array, result))
+        }
+        BinaryOp::JsonContainedBy => match (&l, &r) {
+            (T::Jsonb, T::Jsonb) => Ok(sig(T::Jsonb, T::Jsonb, T::Bool)),
+            _ => none(),
+        },
+        BinaryOp::JsonExistsAny | BinaryOp::JsonExistsAll => {
+            if l == T::Jsonb && r == text_array {
+                Ok(sig(T::Jsonb, text_array, T::Bool))
+            } else {
+                none()
+            }
+        }
+        BinaryOp::JsonDeletePath => {
+            if l == T::Jsonb && r == text_array {
+                Ok(sig(T::Jsonb, text_array, T::Jsonb))
+            } else {
+                none()
+            }
+        }
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
             if l.is_numeric() && r.is_numeric() {
                 return numeric_sig(op, &l, &r).map_or_else(none, Ok);
@@ -406,7 +478,79 @@ pub fn binary_op(
             right.natural_type()
         ))
     };
+    let text_items = |v: &Value| -> Option<Vec<Option<String>>> {
+        match v {
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .map(|i| match i {
+                        Value::Text(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    };
     match op {
+        BinaryOp::Sub if signature.left == DataType::Jsonb => {
+            let Value::Jsonb(j) = left else {
+                return Err(mismatch());
+            };
+            let out = match right {
+                Value::Text(k) => jsonops::delete_key(j, k)?,
+                Value::Array(_) => {
+                    let mut out = j.clone();
+                    for k in text_items(right).unwrap_or_default().into_iter().flatten() {
+                        out = jsonops::delete_key(&out, &k)?;
+                    }
+                    out
+                }
+                v => jsonops::delete_index(j, v.as_i64().ok_or_else(mismatch)?)?,
+            };
+            Ok(Value::Jsonb(out))
+        }
+        BinaryOp::JsonPath | BinaryOp::JsonPathText => {
+            let json = match left {
+                Value::Jsonb(j) => j.clone(),
+                Value::Json(s) => crate::text::json::parse_jsonb(s)?,
+                _ => return Err(mismatch()),
+            };
+            let path = text_items(right).ok_or_else(mismatch)?;
+            Ok(match jsonops::get_path(&json, &path) {
+                None => Value::Null,
+                Some(j) if op == BinaryOp::JsonPathText => match j {
+                    serde_json::Value::Null => Value::Null,
+                    serde_json::Value::String(s) => Value::Text(s),
+                    other => Value::Text(crate::text::json::format_jsonb(&other)),
+                },
+                Some(j) if matches!(left, Value::Json(_)) => Value::Json(j.to_string()),
+                Some(j) => Value::Jsonb(j),
+            })
+        }
+        BinaryOp::JsonContainedBy => match (left, right) {
+            (Value::Jsonb(a), Value::Jsonb(b)) => Ok(Value::Bool(jsonops::contains(b, a, true))),
+            _ => Err(mismatch()),
+        },
+        BinaryOp::JsonExistsAny | BinaryOp::JsonExistsAll => {
+            let Value::Jsonb(j) = left else {
+                return Err(mismatch());
+            };
+            let keys = text_items(right).ok_or_else(mismatch)?;
+            let mut found = keys.iter().flatten().map(|k| jsonops::exists(j, k));
+            Ok(Value::Bool(if op == BinaryOp::JsonExistsAny {
+                found.any(|f| f)
+            } else {
+                found.all(|f| f)
+            }))
+        }
+        BinaryOp::JsonDeletePath => {
+            let Value::Jsonb(j) = left else {
+                return Err(mismatch());
+            };
+            let path = text_items(right).ok_or_else(mismatch)?;
+            Ok(Value::Jsonb(jsonops::delete_path(j, &path)?))
+        }
         BinaryOp::Add
         | BinaryOp::Sub
         | BinaryOp::Mul

@@ -41,6 +41,12 @@ fn binary_op(op: &BinaryOperator) -> Option<BinaryOp> {
         BinaryOperator::LongArrow => BinaryOp::JsonGetText,
         BinaryOperator::AtArrow => BinaryOp::JsonContains,
         BinaryOperator::Question => BinaryOp::JsonExists,
+        BinaryOperator::HashArrow => BinaryOp::JsonPath,
+        BinaryOperator::HashLongArrow => BinaryOp::JsonPathText,
+        BinaryOperator::ArrowAt => BinaryOp::JsonContainedBy,
+        BinaryOperator::QuestionPipe => BinaryOp::JsonExistsAny,
+        BinaryOperator::QuestionAnd => BinaryOp::JsonExistsAll,
+        BinaryOperator::HashMinus => BinaryOp::JsonDeletePath,
         _ => return None,
     })
 }
@@ -59,6 +65,9 @@ pub fn is_aggregate(name: &str) -> bool {
             | "every"
             | "string_agg"
             | "array_agg"
+            | "jsonb_agg"
+            | "json_agg"
+            | "jsonb_object_agg"
     )
 }
 

@@ -981,6 +981,37 @@ impl Binder<'_> {
                         vec![t],
                     )
                 }
+                ("jsonb_agg" | "json_agg", [t]) => {
+                    let t = if *t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        t.clone()
+                    };
+                    let (func, result) = if name == "jsonb_agg" {
+                        (AggFunc::JsonbAgg, DataType::Jsonb)
+                    } else {
+                        (AggFunc::JsonAgg, DataType::Json)
+                    };
+                    (func, t.clone(), result, vec![t])
+                }
+                ("jsonb_object_agg", [k, v]) => {
+                    let k = if *k == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        k.clone()
+                    };
+                    let v = if *v == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        v.clone()
+                    };
+                    (
+                        AggFunc::JsonbObjectAgg,
+                        v.clone(),
+                        DataType::Jsonb,
+                        vec![k, v],
+                    )
+                }
                 _ => return Err(undefined_function(name, &types)),
             };
         let mut exprs = Vec::new();
