@@ -157,7 +157,9 @@ pub fn build(plan: &Plan) -> BoxOp {
             offset.clone(),
             slots.clone(),
         )),
-        Plan::Distinct { input } => Box::new(relational::DistinctOp::new(build(input))),
+        Plan::Distinct { input, on } => {
+            Box::new(relational::DistinctOp::new(build(input), on.clone()))
+        }
         Plan::Join {
             left,
             right,

@@ -306,13 +306,16 @@ impl Operator for LimitOp {
 /// SELECT DISTINCT.
 pub struct DistinctOp {
     input: BoxOp,
+    /// DISTINCT ON's columns; `None` compares whole rows.
+    on: Option<Vec<usize>>,
     seen: HashSet<Row>,
 }
 
 impl DistinctOp {
-    pub fn new(input: BoxOp) -> DistinctOp {
+    pub fn new(input: BoxOp, on: Option<Vec<usize>>) -> DistinctOp {
         DistinctOp {
             input,
+            on,
             seen: HashSet::new(),
         }
     }
@@ -322,7 +325,14 @@ impl DistinctOp {
 impl Operator for DistinctOp {
     async fn next(&mut self, cx: &mut ExecCtx<'_>) -> Result<Option<Row>, SqlError> {
         while let Some(row) = self.input.next(cx).await? {
-            if self.seen.insert(row.clone()) {
+            let key = match &self.on {
+                None => row.clone(),
+                Some(cols) => cols
+                    .iter()
+                    .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
+                    .collect(),
+            };
+            if self.seen.insert(key) {
                 return Ok(Some(row));
             }
         }

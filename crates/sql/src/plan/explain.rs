@@ -185,8 +185,17 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             subplans(slots, depth, out);
             render(input, depth + 1, out);
         }
-        Plan::Distinct { input } => {
-            out.push(format!("{pad}Distinct (hash)"));
+        Plan::Distinct { input, on } => {
+            match on {
+                None => out.push(format!("{pad}Distinct (hash)")),
+                Some(cols) => {
+                    let cols: Vec<String> = cols.iter().map(|c| format!("col{}", c + 1)).collect();
+                    out.push(format!(
+                        "{pad}Distinct On: {} (first of each)",
+                        cols.join(", ")
+                    ))
+                }
+            }
             render(input, depth + 1, out);
         }
         Plan::Join {

@@ -47,9 +47,7 @@ pub enum Plan {
         slots: Vec<Slot>,
     },
     /// A pg_catalog / information_schema table built from the catalog.
-    Virtual {
-        table: VirtualTable,
-    },
+    Virtual { table: VirtualTable },
     Filter {
         input: Box<Plan>,
         predicate: Expr,
@@ -77,8 +75,12 @@ pub enum Plan {
         /// Subqueries in the counts (`LIMIT (SELECT n FROM ...)`).
         slots: Vec<Slot>,
     },
+    /// DISTINCT (whole rows) or DISTINCT ON (`on`: the columns that
+    /// decide; the first row of each value is kept, so the input is sorted
+    /// first).
     Distinct {
         input: Box<Plan>,
+        on: Option<Vec<usize>>,
     },
     Join {
         left: Box<Plan>,

@@ -636,16 +636,34 @@ impl Binder<'_> {
         select: &ast::Select,
         order_by: &[ast::OrderByExpr],
     ) -> Result<BoundQuery, SqlError> {
-        let distinct = match &select.distinct {
-            None | Some(ast::Distinct::All) => false,
-            Some(ast::Distinct::Distinct) => true,
-            Some(ast::Distinct::On(_)) => {
-                return Err(SqlError::unsupported("DISTINCT ON is not supported"))
-            }
-        };
+        let distinct = matches!(select.distinct, Some(ast::Distinct::Distinct));
         let width = exprs.len();
         let mut keys = Vec::new();
         let mut slots = slots;
+        // DISTINCT ON's expressions become (possibly hidden) output columns,
+        // found like ORDER BY items.
+        let mut distinct_on: Option<Vec<usize>> = None;
+        if let Some(ast::Distinct::On(on)) = &select.distinct {
+            let mut cols = Vec::with_capacity(on.len());
+            for e in on {
+                let index = match self.output_reference(e, &select.projection, &out_scope)? {
+                    Some(i) => i,
+                    None => {
+                        let (x, _) = self.bind_expr(e, &input_scope)?;
+                        slots.extend(self.take_slots());
+                        match exprs.iter().position(|have| *have == x) {
+                            Some(i) => i,
+                            None => {
+                                exprs.push(x);
+                                exprs.len() - 1
+                            }
+                        }
+                    }
+                };
+                cols.push(index);
+            }
+            distinct_on = Some(cols);
+        }
         for ob in order_by {
             let descending = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
             let nulls_first = ob.options.nulls_first.unwrap_or(descending);
@@ -688,9 +706,13 @@ impl Binder<'_> {
                 }
             }
         }
+        if let Some(on) = &distinct_on {
+            check_distinct_on_prefix(on, &keys)?;
+        }
         if distinct {
             plan = Plan::Distinct {
                 input: Box::new(plan),
+                on: None,
             };
         }
         if !keys.is_empty() {
@@ -699,19 +721,33 @@ impl Binder<'_> {
                 keys,
             };
         }
-        if let Plan::Sort { input, .. } = &plan {
-            if let Plan::Project { exprs, .. } = input.as_ref() {
-                if exprs.len() > width {
-                    let trim = (0..width)
-                        .map(|i| Expr::column(i, names[i].clone()))
-                        .collect();
-                    plan = Plan::Project {
-                        input: Box::new(plan),
-                        exprs: trim,
-                        slots: vec![],
-                    };
-                }
-            }
+        if let Some(on) = distinct_on {
+            plan = Plan::Distinct {
+                input: Box::new(plan),
+                on: Some(on),
+            };
+        }
+        let projected = match &plan {
+            Plan::Sort { input, .. } => Some(input.as_ref()),
+            Plan::Distinct { input, on: Some(_) } => match input.as_ref() {
+                Plan::Sort { input, .. } => Some(input.as_ref()),
+                other => Some(other),
+            },
+            _ => None,
+        };
+        let hidden_columns = matches!(
+            projected,
+            Some(Plan::Project { exprs, .. }) if exprs.len() > width
+        );
+        if hidden_columns {
+            let trim = (0..width)
+                .map(|i| Expr::column(i, names[i].clone()))
+                .collect();
+            plan = Plan::Project {
+                input: Box::new(plan),
+                exprs: trim,
+                slots: vec![],
+            };
         }
         Ok((plan, out_scope))
     }
@@ -1402,9 +1438,38 @@ fn replace_aggregates(plan: Plan, aggs: &[AggCall]) -> Plan {
             input: Box::new(replace_aggregates(*input, aggs)),
             keys,
         },
-        Plan::Distinct { input } => Plan::Distinct {
+        Plan::Distinct { input, on } => Plan::Distinct {
             input: Box::new(replace_aggregates(*input, aggs)),
+            on,
         },
         other => other,
     }
+}
+
+/// PostgreSQL's rule that the leading ORDER BY items be the DISTINCT ON
+/// expressions (in any order), so "the first row of each group" is
+/// defined by the rest of the ORDER BY: 42P10 otherwise.
+fn check_distinct_on_prefix(on: &[usize], order: &[SortKey]) -> Result<(), SqlError> {
+    let mut pending: Vec<usize> = on.to_vec();
+    for key in order {
+        if pending.is_empty() {
+            break;
+        }
+        let Expr::Column { index, .. } = &key.expr else {
+            break;
+        };
+        match pending.iter().position(|p| p == index) {
+            Some(at) => {
+                pending.swap_remove(at);
+            }
+            None if on.contains(index) => {}
+            None => {
+                return Err(SqlError::new(
+                    SqlState::INVALID_COLUMN_REFERENCE,
+                    "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+                ))
+            }
+        }
+    }
+    Ok(())
 }
