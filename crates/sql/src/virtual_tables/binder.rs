@@ -316,15 +316,11 @@ impl Binder<'_> {
         plain: Vec<Option<&ast::Expr>>,
         alias: Option<&ast::TableAlias>,
     ) -> Result<BoundQuery, SqlError> {
-        let func = match fname.as_str() {
-            "generate_series" => TableFn::GenerateSeries,
-            "unnest" => TableFn::Unnest,
-            _ => {
-                return Err(SqlError::new(
-                    SqlState::UNDEFINED_FUNCTION,
-                    format!("function {fname} does not exist or is not a table function"),
-                ))
-            }
+        let Some(func) = TableFn::from_name(&fname) else {
+            return Err(SqlError::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function {fname} does not exist or is not a table function"),
+            ));
         };
         let empty = Scope::default();
         let saved_slots = std::mem::take(&mut self.slots);
@@ -365,6 +361,27 @@ impl Binder<'_> {
                 }
                 (exprs, ty)
             }
+            TableFn::JsonbArrayElements
+            | TableFn::JsonbArrayElementsText
+            | TableFn::JsonbEach
+            | TableFn::JsonbEachText
+            | TableFn::JsonbObjectKeys => {
+                let [(x, t)] = <[Typed; 1]>::try_from(bound)
+                    .map_err(|_| crate::plan::binder::expr::undefined_function(&fname, &[]))?;
+                let x = match t {
+                    DataType::Jsonb => x,
+                    DataType::Unknown => {
+                        self.coerce(x, &t, &DataType::Jsonb, CastContext::Explicit)?
+                    }
+                    other => {
+                        return Err(crate::plan::binder::expr::undefined_function(
+                            &fname,
+                            &[other],
+                        ))
+                    }
+                };
+                (vec![x], DataType::Text)
+            }
             TableFn::Unnest => {
                 let [(x, t)] = <[Typed; 1]>::try_from(bound)
                     .map_err(|_| crate::plan::binder::expr::undefined_function(&fname, &[]))?;
@@ -384,25 +401,28 @@ impl Binder<'_> {
             args: exprs,
             ty: ty.clone(),
         };
-        let (qual, col) = match alias {
-            Some(a) => {
-                let qual = ident_name(&a.name);
-                let col = a
-                    .columns
-                    .first()
-                    .map(|c| ident_name(&c.name))
-                    .unwrap_or_else(|| qual.clone());
-                (qual, col)
-            }
-            None => (fname.clone(), fname.clone()),
-        };
-        let mut column = ScopeColumn::computed(col, ty);
-        column.table = Some(qual);
-        Ok((
-            Plan::Virtual { table },
-            Scope {
-                columns: vec![column],
-            },
-        ))
+        let outputs = func.columns(&ty);
+        let single = outputs.len() == 1 && outputs[0].0 == fname;
+        let qual = alias.map_or_else(|| fname.clone(), |a| ident_name(&a.name));
+        let columns = outputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, t))| {
+                // An alias names a single-column function's column too
+                // (`generate_series(1, 3) AS g`), as in PostgreSQL.
+                let name = match alias {
+                    Some(a) => match a.columns.get(i) {
+                        Some(c) => ident_name(&c.name),
+                        None if single => qual.clone(),
+                        None => name,
+                    },
+                    None => name,
+                };
+                let mut column = ScopeColumn::computed(name, t);
+                column.table = Some(qual.clone());
+                column
+            })
+            .collect();
+        Ok((Plan::Virtual { table }, Scope { columns }))
     }
 }

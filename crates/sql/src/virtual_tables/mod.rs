@@ -34,6 +34,66 @@ pub enum TableFn {
     GenerateSeries,
     /// `unnest(array)`.
     Unnest,
+    /// `jsonb_array_elements(j)`: `value jsonb` per element.
+    JsonbArrayElements,
+    /// `jsonb_array_elements_text(j)`: `value text` per element.
+    JsonbArrayElementsText,
+    /// `jsonb_each(j)`: `key text, value jsonb` per object member.
+    JsonbEach,
+    /// `jsonb_each_text(j)`: `key text, value text` per object member.
+    JsonbEachText,
+    /// `jsonb_object_keys(j)`: one text row per key.
+    JsonbObjectKeys,
+}
+
+impl TableFn {
+    /// The function's name as SQL spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFn::GenerateSeries => "generate_series",
+            TableFn::Unnest => "unnest",
+            TableFn::JsonbArrayElements => "jsonb_array_elements",
+            TableFn::JsonbArrayElementsText => "jsonb_array_elements_text",
+            TableFn::JsonbEach => "jsonb_each",
+            TableFn::JsonbEachText => "jsonb_each_text",
+            TableFn::JsonbObjectKeys => "jsonb_object_keys",
+        }
+    }
+
+    /// The function from its name, if it is a table function.
+    pub fn from_name(name: &str) -> Option<TableFn> {
+        Some(match name {
+            "generate_series" => TableFn::GenerateSeries,
+            "unnest" => TableFn::Unnest,
+            "jsonb_array_elements" => TableFn::JsonbArrayElements,
+            "jsonb_array_elements_text" => TableFn::JsonbArrayElementsText,
+            "jsonb_each" => TableFn::JsonbEach,
+            "jsonb_each_text" => TableFn::JsonbEachText,
+            "jsonb_object_keys" => TableFn::JsonbObjectKeys,
+            _ => return None,
+        })
+    }
+
+    /// Output columns for a function whose (first) value column has type
+    /// `ty`: PostgreSQL's column names (`value`, `key`), or the function's
+    /// own name for single-column functions without OUT parameters.
+    pub fn columns(self, ty: &DataType) -> Vec<(String, DataType)> {
+        match self {
+            TableFn::GenerateSeries | TableFn::Unnest | TableFn::JsonbObjectKeys => {
+                vec![(self.name().to_string(), ty.clone())]
+            }
+            TableFn::JsonbArrayElements => vec![("value".into(), DataType::Jsonb)],
+            TableFn::JsonbArrayElementsText => vec![("value".into(), DataType::Text)],
+            TableFn::JsonbEach => vec![
+                ("key".into(), DataType::Text),
+                ("value".into(), DataType::Jsonb),
+            ],
+            TableFn::JsonbEachText => vec![
+                ("key".into(), DataType::Text),
+                ("value".into(), DataType::Text),
+            ],
+        }
+    }
 }
 
 /// A relation the binder finds outside the keyspace.
@@ -62,14 +122,7 @@ impl VirtualTable {
     pub fn name(&self) -> String {
         match self {
             VirtualTable::System(t) => format!("{}.{}", t.schema(), t.table_name()),
-            VirtualTable::Function {
-                func: TableFn::GenerateSeries,
-                ..
-            } => "generate_series".into(),
-            VirtualTable::Function {
-                func: TableFn::Unnest,
-                ..
-            } => "unnest".into(),
+            VirtualTable::Function { func, .. } => func.name().into(),
         }
     }
 
@@ -81,14 +134,7 @@ impl VirtualTable {
                 .iter()
                 .map(|(n, t)| (n.to_string(), t.clone()))
                 .collect(),
-            VirtualTable::Function { .. } => vec![(self.name(), self.function_type())],
-        }
-    }
-
-    fn function_type(&self) -> DataType {
-        match self {
-            VirtualTable::Function { ty, .. } => ty.clone(),
-            VirtualTable::System(_) => DataType::Unknown,
+            VirtualTable::Function { func, ty, .. } => func.columns(ty),
         }
     }
 
@@ -115,6 +161,11 @@ pub fn function_rows(func: TableFn, args: &[Value], ty: &DataType) -> Result<Vec
         return Ok(Vec::new());
     }
     match func {
+        TableFn::JsonbArrayElements
+        | TableFn::JsonbArrayElementsText
+        | TableFn::JsonbEach
+        | TableFn::JsonbEachText
+        | TableFn::JsonbObjectKeys => json_rows(func, args.first()),
         TableFn::Unnest => match args.first() {
             Some(Value::Array(items)) => Ok(items.iter().map(|v| vec![v.clone()]).collect()),
             _ => Ok(Vec::new()),
@@ -149,6 +200,78 @@ pub fn function_rows(func: TableFn, args: &[Value], ty: &DataType) -> Result<Vec
                 }
             }
             Ok(rows)
+        }
+    }
+}
+
+/// The jsonb table functions' rows, with PostgreSQL's errors for a value of
+/// the wrong kind.
+fn json_rows(func: TableFn, arg: Option<&Value>) -> Result<Vec<Row>, SqlError> {
+    use serde_json::Value as J;
+    let Some(Value::Jsonb(j)) = arg else {
+        return Ok(Vec::new());
+    };
+    let kind = |j: &J| match j {
+        J::Object(_) => "an object",
+        J::Array(_) => "an array",
+        _ => "a scalar",
+    };
+    let invalid = |message: String| {
+        SqlError::new(rangedb_sqltypes::SqlState::INVALID_PARAMETER_VALUE, message)
+    };
+    // jsonb keeps object keys shortest first, then bytewise.
+    let members = |m: &serde_json::Map<String, J>| {
+        let mut pairs: Vec<(String, J)> = m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        pairs.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.cmp(&b.0)));
+        pairs
+    };
+    let as_text = |v: &J| match v {
+        J::Null => Value::Null,
+        J::String(s) => Value::Text(s.clone()),
+        other => Value::Text(rangedb_sqltypes::text::json::format_jsonb(other)),
+    };
+    match func {
+        TableFn::JsonbArrayElements | TableFn::JsonbArrayElementsText => {
+            let J::Array(items) = j else {
+                return Err(invalid(format!("cannot extract elements from {}", kind(j))));
+            };
+            Ok(items
+                .iter()
+                .map(|v| match func {
+                    TableFn::JsonbArrayElements => vec![Value::Jsonb(v.clone())],
+                    _ => vec![as_text(v)],
+                })
+                .collect())
+        }
+        TableFn::JsonbEach | TableFn::JsonbEachText => {
+            let J::Object(m) = j else {
+                return Err(invalid(format!(
+                    "cannot call {} on a non-object",
+                    func.name()
+                )));
+            };
+            Ok(members(m)
+                .into_iter()
+                .map(|(k, v)| {
+                    let value = match func {
+                        TableFn::JsonbEach => Value::Jsonb(v),
+                        _ => as_text(&v),
+                    };
+                    vec![Value::Text(k), value]
+                })
+                .collect())
+        }
+        _ => {
+            let J::Object(m) = j else {
+                return Err(invalid(format!(
+                    "cannot call jsonb_object_keys on {}",
+                    kind(j)
+                )));
+            };
+            Ok(members(m)
+                .into_iter()
+                .map(|(k, _)| vec![Value::Text(k)])
+                .collect())
         }
     }
 }
