@@ -94,6 +94,33 @@ async fn assert_usable(client: &Client, after: &str) {
     assert_eq!(row.get::<_, i32>(0), 1, "SELECT 1 after {after}");
 }
 
+/// Sends `statements` as one pipeline (Parse/Bind/Execute each, one Sync)
+/// and returns the replies up to ReadyForQuery.
+async fn pipeline(conn: &mut raw::Raw, statements: &[&str]) -> Vec<raw::Msg> {
+    let mut batch = Vec::new();
+    for sql in statements {
+        batch.extend(raw::parse("", sql));
+        batch.extend(raw::bind("", ""));
+        batch.extend(raw::execute("", 0));
+    }
+    batch.extend(raw::sync());
+    conn.send(&batch).await;
+    timed("pipeline", conn.until_ready()).await
+}
+
+/// The single value `sql` returns.
+async fn one_value<T: tokio_postgres::types::FromSqlOwned>(client: &Client, sql: &str) -> T {
+    timed(sql, client.query_one(sql, &[]))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+        .get(0)
+}
+
+/// `SELECT count(*)` of `table`.
+async fn row_count(client: &Client, table: &str) -> i64 {
+    one_value(client, &format!("SELECT count(*) FROM {table}")).await
+}
+
 /// One row of `drv_types`, as Rust values (None = SQL NULL).
 #[derive(Debug, Clone, PartialEq)]
 struct TypesRow {
@@ -1198,10 +1225,7 @@ async fn blocks_batches_timeouts_and_deallocate_behave_like_postgres() {
         &SqlState::IN_FAILED_SQL_TRANSACTION,
     );
     exec(&c, "ROLLBACK").await;
-    let n: i64 = timed("count", c.query_one("SELECT count(*) FROM drv_blk", &[]))
-        .await
-        .expect("count")
-        .get(0);
+    let n = row_count(&c, "drv_blk").await;
     assert_eq!(n, 0, "the rolled-back block's insert and COPY left rows");
 
     // One simple query is one transaction: a later failure undoes the insert.
@@ -1214,10 +1238,7 @@ async fn blocks_batches_timeouts_and_deallocate_behave_like_postgres() {
         .await,
         &SqlState::DIVISION_BY_ZERO,
     );
-    let n: i64 = timed("count", c.query_one("SELECT count(*) FROM drv_blk", &[]))
-        .await
-        .expect("count")
-        .get(0);
+    let n = row_count(&c, "drv_blk").await;
     assert_eq!(n, 0, "a failed batch kept its first statement's row");
     // ... and a BEGIN in the middle takes the earlier statements along.
     exec(
@@ -1226,38 +1247,27 @@ async fn blocks_batches_timeouts_and_deallocate_behave_like_postgres() {
     )
     .await;
     exec(&c, "ROLLBACK").await;
-    let n: i64 = timed("count", c.query_one("SELECT count(*) FROM drv_blk", &[]))
-        .await
-        .expect("count")
-        .get(0);
+    let n = row_count(&c, "drv_blk").await;
     assert_eq!(n, 0, "ROLLBACK kept rows written before BEGIN in its batch");
 
     // The Executes of a pipeline (one Sync) are one transaction too.
     let addr: std::net::SocketAddr = cluster.spec(1).sql.parse().expect("sql address");
     let (mut pipe, _) = timed("raw connect", raw::Raw::connect(addr, "postgres")).await;
-    let mut batch = Vec::new();
-    for sql in ["INSERT INTO drv_blk VALUES (7, 'pipelined')", "SELECT 1/0"] {
-        batch.extend(raw::parse("", sql));
-        batch.extend(raw::bind("", ""));
-        batch.extend(raw::execute("", 0));
-    }
-    batch.extend(raw::sync());
-    pipe.send(&batch).await;
-    let reply = timed("pipeline", pipe.until_ready()).await;
+    let reply = pipeline(
+        &mut pipe,
+        &["INSERT INTO drv_blk VALUES (7, 'pipelined')", "SELECT 1/0"],
+    )
+    .await;
     assert_eq!(raw::error_code(&reply).as_deref(), Some("22012"));
     assert_eq!(raw::ready_status(&reply), Some(b'I'));
-    let mut batch = Vec::new();
-    for sql in [
-        "INSERT INTO drv_blk VALUES (8, 'pipelined')",
-        "INSERT INTO drv_blk VALUES (9, 'pipelined')",
-    ] {
-        batch.extend(raw::parse("", sql));
-        batch.extend(raw::bind("", ""));
-        batch.extend(raw::execute("", 0));
-    }
-    batch.extend(raw::sync());
-    pipe.send(&batch).await;
-    let reply = timed("pipeline", pipe.until_ready()).await;
+    let reply = pipeline(
+        &mut pipe,
+        &[
+            "INSERT INTO drv_blk VALUES (8, 'pipelined')",
+            "INSERT INTO drv_blk VALUES (9, 'pipelined')",
+        ],
+    )
+    .await;
     assert_eq!(raw::error_code(&reply), None, "{reply:?}");
     let ids: Vec<i32> = timed("ids", c.query("SELECT id FROM drv_blk ORDER BY id", &[]))
         .await
@@ -1295,13 +1305,7 @@ async fn blocks_batches_timeouts_and_deallocate_behave_like_postgres() {
     exec(&c, "RESET statement_timeout").await;
     assert_usable(&c, "57014").await;
     exec(&holder, "COMMIT").await;
-    let v: String = timed(
-        "read",
-        c.query_one("SELECT v FROM drv_blk WHERE id = 6", &[]),
-    )
-    .await
-    .expect("row 6")
-    .get(0);
+    let v: String = one_value(&c, "SELECT v FROM drv_blk WHERE id = 6").await;
     assert_eq!(v, "holder", "the cancelled update must not have applied");
 
     // A prepared SELECT * whose table gained a column is refused (0A000),

@@ -517,16 +517,11 @@ pub fn binary_op(
                 _ => return Err(mismatch()),
             };
             let path = text_items(right).ok_or_else(mismatch)?;
-            Ok(match jsonops::get_path(&json, &path) {
-                None => Value::Null,
-                Some(j) if op == BinaryOp::JsonPathText => match j {
-                    serde_json::Value::Null => Value::Null,
-                    serde_json::Value::String(s) => Value::Text(s),
-                    other => Value::Text(crate::text::json::format_jsonb(&other)),
-                },
-                Some(j) if matches!(left, Value::Json(_)) => Value::Json(j.to_string()),
-                Some(j) => Value::Jsonb(j),
-            })
+            Ok(extracted_json(
+                jsonops::get_path(&json, &path),
+                op == BinaryOp::JsonPathText,
+                left,
+            ))
         }
         BinaryOp::JsonContainedBy => match (left, right) {
             (Value::Jsonb(a), Value::Jsonb(b)) => Ok(Value::Bool(jsonops::contains(b, a, true))),
@@ -611,16 +606,7 @@ pub fn binary_op(
                     None => return Err(mismatch()),
                 },
             };
-            Ok(match got {
-                None => Value::Null,
-                Some(j) if op == BinaryOp::JsonGetText => match j {
-                    serde_json::Value::Null => Value::Null,
-                    serde_json::Value::String(s) => Value::Text(s),
-                    other => Value::Text(crate::text::json::format_jsonb(&other)),
-                },
-                Some(j) if matches!(left, Value::Json(_)) => Value::Json(j.to_string()),
-                Some(j) => Value::Jsonb(j),
-            })
+            Ok(extracted_json(got, op == BinaryOp::JsonGetText, left))
         }
         BinaryOp::JsonContains => match (left, right) {
             (Value::Jsonb(a), Value::Jsonb(b)) => Ok(Value::Bool(jsonops::contains(a, b, true))),
@@ -631,6 +617,22 @@ pub fn binary_op(
             _ => Err(mismatch()),
         },
         _ => Err(mismatch()),
+    }
+}
+
+/// What `->`/`#>` (`as_text`: `->>`/`#>>`) give for the part `got` of
+/// `source`: NULL when missing, the source's own JSON type, or text (a JSON
+/// null is SQL NULL there, a string loses its quotes).
+fn extracted_json(got: Option<serde_json::Value>, as_text: bool, source: &Value) -> Value {
+    match got {
+        None => Value::Null,
+        Some(j) if as_text => match j {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::String(s) => Value::Text(s),
+            other => Value::Text(crate::text::json::format_jsonb(&other)),
+        },
+        Some(j) if matches!(source, Value::Json(_)) => Value::Json(j.to_string()),
+        Some(j) => Value::Jsonb(j),
     }
 }
 
