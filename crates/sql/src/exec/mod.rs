@@ -157,6 +157,19 @@ pub fn build(plan: &Plan) -> BoxOp {
             offset.clone(),
             slots.clone(),
         )),
+        Plan::ProjectSet {
+            input,
+            func,
+            args,
+            target,
+            ty,
+        } => Box::new(relational::ProjectSetOp::new(
+            build(input),
+            *func,
+            args.clone(),
+            *target,
+            ty.clone(),
+        )),
         Plan::Distinct { input, on } => {
             Box::new(relational::DistinctOp::new(build(input), on.clone()))
         }

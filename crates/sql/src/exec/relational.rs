@@ -4,12 +4,12 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use async_trait::async_trait;
-use rangedb_sqltypes::{Row, SqlError, SqlState, Value};
+use rangedb_sqltypes::{DataType, Row, SqlError, SqlState, Value};
 
 use super::slots::SlotRunner;
 use super::{BoxOp, ExecCtx, Operator};
 use crate::plan::{Expr, SetOpKind, Slot, SlotValue, SortKey};
-use crate::virtual_tables::VirtualTable;
+use crate::virtual_tables::{function_rows, TableFn, VirtualTable};
 
 /// Whether a predicate value lets the row through (NULL does not).
 pub fn passes(v: &Value) -> Result<bool, SqlError> {
@@ -300,6 +300,64 @@ impl Operator for LimitOp {
             }
         }
         Ok(row)
+    }
+}
+
+/// A set-returning function in the select list (see `Plan::ProjectSet`).
+pub struct ProjectSetOp {
+    input: BoxOp,
+    func: TableFn,
+    args: Vec<usize>,
+    target: usize,
+    ty: DataType,
+    /// Rows made from the current input row, not yet returned.
+    pending: VecDeque<Row>,
+}
+
+impl ProjectSetOp {
+    pub fn new(
+        input: BoxOp,
+        func: TableFn,
+        args: Vec<usize>,
+        target: usize,
+        ty: DataType,
+    ) -> ProjectSetOp {
+        ProjectSetOp {
+            input,
+            func,
+            args,
+            target,
+            ty,
+            pending: VecDeque::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl Operator for ProjectSetOp {
+    async fn next(&mut self, cx: &mut ExecCtx<'_>) -> Result<Option<Row>, SqlError> {
+        loop {
+            if let Some(row) = self.pending.pop_front() {
+                return Ok(Some(row));
+            }
+            let Some(row) = self.input.next(cx).await? else {
+                return Ok(None);
+            };
+            let args: Vec<Value> = self
+                .args
+                .iter()
+                .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
+                .collect();
+            for produced in function_rows(self.func, &args, &self.ty)? {
+                let mut out = row.clone();
+                if let (Some(slot), Some(v)) =
+                    (out.get_mut(self.target), produced.into_iter().next())
+                {
+                    *slot = v;
+                }
+                self.pending.push_back(out);
+            }
+        }
     }
 }
 

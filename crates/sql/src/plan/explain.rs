@@ -185,6 +185,17 @@ fn render(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             subplans(slots, depth, out);
             render(input, depth + 1, out);
         }
+        Plan::ProjectSet {
+            input, func, args, ..
+        } => {
+            let args: Vec<String> = args.iter().map(|c| format!("col{}", c + 1)).collect();
+            out.push(format!(
+                "{pad}ProjectSet: {}({})",
+                func.name(),
+                args.join(", ")
+            ));
+            render(input, depth + 1, out);
+        }
         Plan::Distinct { input, on } => {
             match on {
                 None => out.push(format!("{pad}Distinct (hash)")),

@@ -75,6 +75,16 @@ pub enum Plan {
         /// Subqueries in the counts (`LIMIT (SELECT n FROM ...)`).
         slots: Vec<Slot>,
     },
+    /// A set-returning function in the select list: each input row is
+    /// repeated once per value `func` returns for the arguments in columns
+    /// `args`, with the value in column `target` (no value, no row).
+    ProjectSet {
+        input: Box<Plan>,
+        func: crate::virtual_tables::TableFn,
+        args: Vec<usize>,
+        target: usize,
+        ty: DataType,
+    },
     /// DISTINCT (whole rows) or DISTINCT ON (`on`: the columns that
     /// decide; the first row of each value is kept, so the input is sorted
     /// first).

@@ -345,57 +345,7 @@ impl Binder<'_> {
                 "subqueries in arguments of functions in FROM are not supported",
             ));
         }
-        let (exprs, ty) = match func {
-            TableFn::GenerateSeries => {
-                if !(2..=3).contains(&bound.len()) {
-                    return Err(crate::plan::binder::expr::undefined_function(&fname, &[]));
-                }
-                let ty = if bound.iter().any(|(_, t)| *t == DataType::Int8) {
-                    DataType::Int8
-                } else {
-                    DataType::Int4
-                };
-                let mut exprs = Vec::new();
-                for (x, t) in bound {
-                    exprs.push(self.coerce(x, &t, &ty, CastContext::Implicit)?);
-                }
-                (exprs, ty)
-            }
-            TableFn::JsonbArrayElements
-            | TableFn::JsonbArrayElementsText
-            | TableFn::JsonbEach
-            | TableFn::JsonbEachText
-            | TableFn::JsonbObjectKeys => {
-                let [(x, t)] = <[Typed; 1]>::try_from(bound)
-                    .map_err(|_| crate::plan::binder::expr::undefined_function(&fname, &[]))?;
-                let x = match t {
-                    DataType::Jsonb => x,
-                    DataType::Unknown => {
-                        self.coerce(x, &t, &DataType::Jsonb, CastContext::Explicit)?
-                    }
-                    other => {
-                        return Err(crate::plan::binder::expr::undefined_function(
-                            &fname,
-                            &[other],
-                        ))
-                    }
-                };
-                (vec![x], DataType::Text)
-            }
-            TableFn::Unnest => {
-                let [(x, t)] = <[Typed; 1]>::try_from(bound)
-                    .map_err(|_| crate::plan::binder::expr::undefined_function(&fname, &[]))?;
-                match t {
-                    DataType::Array(elem) => (vec![x], *elem),
-                    other => {
-                        return Err(crate::plan::binder::expr::undefined_function(
-                            &fname,
-                            &[other],
-                        ))
-                    }
-                }
-            }
-        };
+        let (exprs, ty) = self.table_function_args(func, &fname, bound)?;
         let table = VirtualTable::Function {
             func,
             args: exprs,
@@ -424,5 +374,104 @@ impl Binder<'_> {
             })
             .collect();
         Ok((Plan::Virtual { table }, Scope { columns }))
+    }
+
+    /// A table function's arguments coerced to what it takes, and the
+    /// type of its (first) value column.
+    fn table_function_args(
+        &mut self,
+        func: TableFn,
+        fname: &str,
+        bound: Vec<Typed>,
+    ) -> Result<(Vec<Expr>, DataType), SqlError> {
+        Ok(match func {
+            TableFn::GenerateSeries => {
+                if !(2..=3).contains(&bound.len()) {
+                    return Err(crate::plan::binder::expr::undefined_function(fname, &[]));
+                }
+                let ty = if bound.iter().any(|(_, t)| *t == DataType::Int8) {
+                    DataType::Int8
+                } else {
+                    DataType::Int4
+                };
+                let mut exprs = Vec::new();
+                for (x, t) in bound {
+                    exprs.push(self.coerce(x, &t, &ty, CastContext::Implicit)?);
+                }
+                (exprs, ty)
+            }
+            TableFn::JsonbArrayElements
+            | TableFn::JsonbArrayElementsText
+            | TableFn::JsonbEach
+            | TableFn::JsonbEachText
+            | TableFn::JsonbObjectKeys => {
+                let [(x, t)] = <[Typed; 1]>::try_from(bound)
+                    .map_err(|_| crate::plan::binder::expr::undefined_function(fname, &[]))?;
+                let x = match t {
+                    DataType::Jsonb => x,
+                    DataType::Unknown => {
+                        self.coerce(x, &t, &DataType::Jsonb, CastContext::Explicit)?
+                    }
+                    other => {
+                        return Err(crate::plan::binder::expr::undefined_function(
+                            fname,
+                            &[other],
+                        ))
+                    }
+                };
+                (vec![x], DataType::Text)
+            }
+            TableFn::Unnest => {
+                let [(x, t)] = <[Typed; 1]>::try_from(bound)
+                    .map_err(|_| crate::plan::binder::expr::undefined_function(fname, &[]))?;
+                match t {
+                    DataType::Array(elem) => (vec![x], *elem),
+                    other => {
+                        return Err(crate::plan::binder::expr::undefined_function(
+                            fname,
+                            &[other],
+                        ))
+                    }
+                }
+            }
+        })
+    }
+
+    /// A set-returning function call standing alone as a select-list item
+    /// (`SELECT generate_series(1, 3)`, `SELECT jsonb_array_elements(j)
+    /// FROM t`): `None` when `f` is not one. Its arguments may use the FROM
+    /// items. Functions returning several columns are refused there.
+    pub(crate) fn bind_select_list_srf(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+    ) -> Result<Option<(TableFn, Vec<Expr>, DataType)>, SqlError> {
+        let fname = crate::plan::binder::expr::function_name(f);
+        let Some(func) = TableFn::from_name(&fname) else {
+            return Ok(None);
+        };
+        let args: Vec<&ast::Expr> = match &f.args {
+            ast::FunctionArguments::List(list) => list
+                .args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+                    other => Err(SqlError::unsupported(format!("function argument {other}"))),
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Ok(None),
+        };
+        if func.columns(&DataType::Unknown).len() > 1 {
+            return Err(SqlError::unsupported(format!(
+                "{fname} in the select list is not supported; use it in FROM"
+            )));
+        }
+        let mut bound = Vec::with_capacity(args.len());
+        for a in args {
+            bound.push(self.bind_expr(a, scope)?);
+        }
+        let (exprs, ty) = self.table_function_args(func, &fname, bound)?;
+        let ty = func.columns(&ty).into_iter().next().map_or(ty, |(_, t)| t);
+        Ok(Some((func, exprs, ty)))
     }
 }

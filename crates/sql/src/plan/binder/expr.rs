@@ -1100,6 +1100,13 @@ impl Binder<'_> {
         if let (FunctionArguments::Subquery(q), "array") = (&f.args, name.as_str()) {
             return self.bind_array_subquery(q, scope);
         }
+        if crate::virtual_tables::TableFn::from_name(&name).is_some() {
+            // Set-returning functions are bound in FROM or as whole
+            // select-list items; anywhere else they would need rows.
+            return Err(SqlError::unsupported(format!(
+                "set-returning function {name} is only supported in FROM or as a whole select-list item"
+            )));
+        }
         let args = function_args(f)?;
         let plain: Vec<&ast::Expr> = args.iter().filter_map(|a| *a).collect();
         if plain.len() != args.len() {

@@ -53,6 +53,18 @@ pub struct Binder<'a> {
     pub(crate) agg: Option<select::AggContext>,
     /// How deeply the expression being bound nests (see `bind_expr`).
     pub(crate) expr_depth: usize,
+    /// A set-returning function found in the select list being bound.
+    pub(crate) select_list_srf: Option<SelectListSrf>,
+}
+
+/// A set-returning function call in a select list, bound: the projection
+/// holds a placeholder at `position`; `args` are evaluated per input row.
+#[derive(Debug, Clone)]
+pub(crate) struct SelectListSrf {
+    pub position: usize,
+    pub func: crate::virtual_tables::TableFn,
+    pub args: Vec<Expr>,
+    pub ty: DataType,
 }
 
 impl<'a> Binder<'a> {
@@ -75,6 +87,7 @@ impl<'a> Binder<'a> {
             ctes: Vec::new(),
             agg: None,
             expr_depth: 0,
+            select_list_srf: None,
         }
     }
 

@@ -4,15 +4,15 @@
 use std::sync::Arc;
 
 use rangedb_sqltypes::cast::CastContext;
-use rangedb_sqltypes::{DataType, SqlError, SqlState};
+use rangedb_sqltypes::{DataType, SqlError, SqlState, Value};
 use sqlparser::ast::{
     self, JoinConstraint, JoinOperator, SelectItem, SetExpr, SetOperator, SetQuantifier,
     TableFactor,
 };
 
-use super::expr::{function_args, function_name, undefined_function};
+use super::expr::{function_args, function_name, undefined_function, Typed};
 use super::types::common_type;
-use super::{ident_name, object_name, undefined_table, Binder, CteDef};
+use super::{ident_name, object_name, undefined_table, Binder, CteDef, SelectListSrf};
 use crate::catalog::TableDesc;
 use crate::plan::scope::{Scope, ScopeColumn};
 use crate::plan::{access, AggCall, AggFunc, Expr, JoinKind, Plan, SetOpKind, SortKey};
@@ -348,6 +348,18 @@ impl Binder<'_> {
         select: &ast::Select,
         order_by: &[ast::OrderByExpr],
     ) -> Result<BoundQuery, SqlError> {
+        // A subquery in the select list has a select list of its own.
+        let enclosing_srf = self.select_list_srf.take();
+        let bound = self.bind_select_here(select, order_by);
+        self.select_list_srf = enclosing_srf;
+        bound
+    }
+
+    fn bind_select_here(
+        &mut self,
+        select: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<BoundQuery, SqlError> {
         if select.into.is_some() {
             return Err(SqlError::unsupported("SELECT INTO is not supported"));
         }
@@ -374,6 +386,7 @@ impl Binder<'_> {
                 }
             }
             self.slots.clear();
+            self.select_list_srf = None;
         }
         debug_assert!(aggregated);
         // Grouping: bind GROUP BY items (names of output columns and
@@ -585,7 +598,10 @@ impl Binder<'_> {
                     }
                 }
                 SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                    let (x, t) = self.bind_expr(e, scope)?;
+                    let (x, t) = match self.select_list_srf_item(e, exprs.len(), scope)? {
+                        Some(placeholder) => placeholder,
+                        None => self.bind_expr(e, scope)?,
+                    };
                     let name = match item {
                         SelectItem::ExprWithAlias { alias, .. } => ident_name(alias),
                         _ => output_name(e),
@@ -624,6 +640,40 @@ impl Binder<'_> {
         Ok((exprs, out))
     }
 
+    /// A set-returning function standing alone at `position` of a select
+    /// list: recorded in `select_list_srf` for `finish_select`, a typed NULL
+    /// placeholder in the projection. `None` for any other item.
+    fn select_list_srf_item(
+        &mut self,
+        e: &ast::Expr,
+        position: usize,
+        scope: &Scope,
+    ) -> Result<Option<Typed>, SqlError> {
+        let ast::Expr::Function(f) = e else {
+            return Ok(None);
+        };
+        let Some((func, args, ty)) = self.bind_select_list_srf(f, scope)? else {
+            return Ok(None);
+        };
+        if self.agg.is_some() {
+            return Err(SqlError::unsupported(
+                "set-returning functions in a select list with aggregates or GROUP BY are not supported",
+            ));
+        }
+        if self.select_list_srf.is_some() {
+            return Err(SqlError::unsupported(
+                "more than one set-returning function in a select list is not supported",
+            ));
+        }
+        self.select_list_srf = Some(SelectListSrf {
+            position,
+            func,
+            args,
+            ty: ty.clone(),
+        });
+        Ok(Some((Expr::Const(Value::Null), ty)))
+    }
+
     /// Projection, DISTINCT and ORDER BY of a SELECT.
     #[allow(clippy::too_many_arguments)]
     fn finish_select(
@@ -638,6 +688,7 @@ impl Binder<'_> {
     ) -> Result<BoundQuery, SqlError> {
         let distinct = matches!(select.distinct, Some(ast::Distinct::Distinct));
         let width = exprs.len();
+        let srf = self.select_list_srf.take();
         let mut keys = Vec::new();
         let mut slots = slots;
         // DISTINCT ON's expressions become (possibly hidden) output columns,
@@ -694,11 +745,34 @@ impl Binder<'_> {
             });
         }
         let names: Vec<String> = out_scope.columns.iter().map(|c| c.name.clone()).collect();
+        // The set-returning function's arguments are hidden columns of the
+        // projection; ProjectSet expands each row into one per value.
+        let srf = srf.map(|srf| {
+            let args: Vec<usize> = srf
+                .args
+                .into_iter()
+                .map(|a| {
+                    exprs.push(a);
+                    exprs.len() - 1
+                })
+                .collect();
+            (srf.position, srf.func, args, srf.ty)
+        });
+        let hidden_columns = exprs.len() > width;
         let mut plan = Plan::Project {
             input: Box::new(plan),
             exprs,
             slots,
         };
+        if let Some((target, func, args, ty)) = srf {
+            plan = Plan::ProjectSet {
+                input: Box::new(plan),
+                func,
+                args,
+                target,
+                ty,
+            };
+        }
         for k in &mut keys {
             if let Expr::Column { index, name } = &mut k.expr {
                 if let Some(n) = names.get(*index) {
@@ -727,18 +801,6 @@ impl Binder<'_> {
                 on: Some(on),
             };
         }
-        let projected = match &plan {
-            Plan::Sort { input, .. } => Some(input.as_ref()),
-            Plan::Distinct { input, on: Some(_) } => match input.as_ref() {
-                Plan::Sort { input, .. } => Some(input.as_ref()),
-                other => Some(other),
-            },
-            _ => None,
-        };
-        let hidden_columns = matches!(
-            projected,
-            Some(Plan::Project { exprs, .. }) if exprs.len() > width
-        );
         if hidden_columns {
             let trim = (0..width)
                 .map(|i| Expr::column(i, names[i].clone()))
