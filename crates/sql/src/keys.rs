@@ -146,7 +146,7 @@ fn encode_non_null(out: &mut Vec<u8>, value: &Value) -> Result<(), SqlError> {
             out.extend_from_slice(&((m as u128) ^ (1 << 127)).to_be_bytes());
         }
         Value::Uuid(u) => out.extend_from_slice(u.as_bytes()),
-        Value::Jsonb(j) => encode_bytes(out, j.to_string().as_bytes()),
+        Value::Jsonb(j) => encode_bytes(out, canonical_jsonb(j).to_string().as_bytes()),
         Value::Array(_) => {
             return Err(SqlError::unsupported(
                 "arrays cannot be used in keys or indexes",
@@ -154,6 +154,29 @@ fn encode_non_null(out: &mut Vec<u8>, value: &Value) -> Result<(), SqlError> {
         }
     }
     Ok(())
+}
+
+/// A jsonb value spelled so that values jsonb equality finds equal have the
+/// same text (`1.0` and `1` are equal jsonb numbers): integral floats
+/// become integers; object keys are already in one order (serde_json's
+/// map is sorted). Keys encode this text, so a point get or a unique index
+/// agrees with `=`; ranges over jsonb keys are not used (text order is not
+/// jsonb order, see [`fit_bound`]).
+fn canonical_jsonb(j: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match j {
+        J::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => J::from(f as i64),
+            _ => j.clone(),
+        },
+        J::Array(items) => J::Array(items.iter().map(canonical_jsonb).collect()),
+        J::Object(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), canonical_jsonb(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// Which side of a key range a bound is on.
@@ -244,6 +267,11 @@ pub fn fit_bound(
     ty: &DataType,
     side: BoundSide,
 ) -> Option<(Value, bool)> {
+    if *ty == DataType::Jsonb {
+        // Keys are in text order, not jsonb order: no bound, the scan's
+        // filter decides.
+        return None;
+    }
     if let DataType::Char(Some(width)) = ty {
         return match pad_char(value.clone(), *width) {
             Some(padded) => Some((padded, inclusive)),

@@ -802,13 +802,6 @@ fn compare(
         {
             Some(a.trim_end_matches(' ').cmp(b.trim_end_matches(' ')))
         }
-        (Value::Jsonb(a), Value::Jsonb(b)) if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) => {
-            Some(if a == b {
-                Ordering::Equal
-            } else {
-                Ordering::Less
-            })
-        }
         (Value::Array(a), Value::Array(b)) => array_cmp(a, b),
         _ => left.sql_cmp(right),
     };
