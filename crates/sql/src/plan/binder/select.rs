@@ -784,9 +784,11 @@ impl Binder<'_> {
             check_distinct_on_prefix(on, &keys)?;
         }
         if distinct {
+            // Hidden columns (a set-returning function's arguments) must
+            // not make equal output rows distinct.
             plan = Plan::Distinct {
                 input: Box::new(plan),
-                on: None,
+                on: hidden_columns.then(|| (0..width).collect()),
             };
         }
         if !keys.is_empty() {
