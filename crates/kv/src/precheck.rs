@@ -13,7 +13,9 @@
 //! decision that changes state still goes through the log.
 
 use rangedb_common::{KvError, Mutation, NodeId, Timestamp, TxnConflict, TxnStatus};
-use rangedb_raft::Replica;
+use rangedb_raft::{Replica, TxnCommand};
+
+use crate::api::RangeResponse;
 use rangedb_storage::{txn, Engine};
 
 /// Fails unless this node leads `replica`'s range as far as it knows and the
@@ -47,11 +49,44 @@ pub(crate) fn storage_error(e: rangedb_storage::StorageError) -> KvError {
     KvError::Internal(e.to_string())
 }
 
+/// The leader's answer to `cmd` from its applied state: `Ok(Some)` for a
+/// status check that finds the owner alive, `Err` for a prewrite that would
+/// be refused, `Ok(None)` when the command must be proposed.
+pub fn answer_from_applied_state(
+    replica: &Replica,
+    engine: &dyn Engine,
+    me: NodeId,
+    cmd: &TxnCommand,
+) -> Result<Option<RangeResponse>, KvError> {
+    match cmd {
+        TxnCommand::CheckStatus {
+            primary,
+            start_ts,
+            now,
+            ..
+        } => Ok(alive_status(replica, engine, me, primary, *start_ts, *now)?
+            .map(RangeResponse::TxnStatus)),
+        TxnCommand::Prewrite {
+            mutations,
+            start_ts,
+            read_ts,
+            ..
+        } => match prewrite_conflict(replica, engine, me, mutations, *start_ts, *read_ts)? {
+            Some(conflict) => {
+                metrics::counter!("rangedb_kv_prechecked_refusals_total").increment(1);
+                Err(KvError::Txn(conflict))
+            }
+            None => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}
+
 /// The answer to a status check that needs no Raft write: the owner's lock
 /// on its primary is present and alive at `now`, so the check would decide
 /// nothing. `None` when the replicated check must run (the primary is
 /// committed, rolled back, expired or not written yet).
-pub fn alive_status(
+fn alive_status(
     replica: &Replica,
     engine: &dyn Engine,
     me: NodeId,
@@ -72,7 +107,7 @@ pub fn alive_status(
 /// The conflict a prewrite of `mutations` would be refused with, judged from
 /// the applied state (see [`txn::prewrite_conflict`]); `None` when it must
 /// be proposed.
-pub fn prewrite_conflict(
+fn prewrite_conflict(
     replica: &Replica,
     engine: &dyn Engine,
     me: NodeId,

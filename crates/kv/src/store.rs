@@ -504,46 +504,15 @@ impl Store {
                 for k in cmd.keys() {
                     validate_key(k)?;
                 }
-                // A check that finds the owner alive decides nothing, so it
-                // is answered without a Raft write (waiters check often).
-                if let TxnCommand::CheckStatus {
-                    primary,
-                    start_ts,
-                    now,
-                    ..
-                } = &cmd
-                {
-                    if let Some(status) = crate::precheck::alive_status(
-                        &replica,
-                        self.host.engine().as_ref(),
-                        self.node_id(),
-                        primary,
-                        *start_ts,
-                        *now,
-                    )? {
-                        return Ok(RangeResponse::TxnStatus(status));
-                    }
-                }
-                // A prewrite that would be refused is refused now, without
-                // a Raft write (waiters on a hot row retry it often).
-                if let TxnCommand::Prewrite {
-                    mutations,
-                    start_ts,
-                    read_ts,
-                    ..
-                } = &cmd
-                {
-                    if let Some(conflict) = crate::precheck::prewrite_conflict(
-                        &replica,
-                        self.host.engine().as_ref(),
-                        self.node_id(),
-                        mutations,
-                        *start_ts,
-                        *read_ts,
-                    )? {
-                        metrics::counter!("rangedb_kv_prechecked_refusals_total").increment(1);
-                        return Err(KvError::Txn(conflict));
-                    }
+                // Checks and refusals the applied state already decides are
+                // answered without a Raft write (waiters repeat them often).
+                if let Some(answer) = crate::precheck::answer_from_applied_state(
+                    &replica,
+                    self.host.engine().as_ref(),
+                    self.node_id(),
+                    &cmd,
+                )? {
+                    return Ok(answer);
                 }
                 match self.propose(&replica, Command::Txn(cmd)).await? {
                     CommandResponse::Txn(Ok(TxnOutcome::Done)) => Ok(RangeResponse::TxnDone),

@@ -65,6 +65,11 @@ fn entry(index: u64, cmd: Command) -> Entry<TypeConfig> {
     }
 }
 
+/// A log entry writing `ops`.
+fn write(index: u64, ops: Vec<WriteOp>) -> Entry<TypeConfig> {
+    entry(index, Command::Write { ops })
+}
+
 fn put(key: &[u8], ts: u64) -> WriteOp {
     WriteOp::Put {
         key: key.to_vec(),
@@ -283,14 +288,7 @@ async fn snapshot_data_is_read_when_asked_for_and_covers_later_entries() {
         sm.get_current_snapshot().await.unwrap().is_none(),
         "no snapshot before one is built"
     );
-    sm.apply([entry(
-        11,
-        Command::Write {
-            ops: vec![put(b"c", 5)],
-        },
-    )])
-    .await
-    .unwrap();
+    sm.apply([write(11, vec![put(b"c", 5)])]).await.unwrap();
     let built = sm
         .get_snapshot_builder()
         .await
@@ -299,14 +297,7 @@ async fn snapshot_data_is_read_when_asked_for_and_covers_later_entries() {
         .unwrap();
     assert_eq!(built.meta.last_log_id.map(|l| l.index), Some(11));
     // Applied after the build: a snapshot asked for now is newer and has it.
-    sm.apply([entry(
-        12,
-        Command::Write {
-            ops: vec![put(b"d", 6)],
-        },
-    )])
-    .await
-    .unwrap();
+    sm.apply([write(12, vec![put(b"d", 6)])]).await.unwrap();
     let snap = sm.get_current_snapshot().await.unwrap().expect("built");
     assert_eq!(snap.meta.last_log_id.map(|l| l.index), Some(12));
     assert_ne!(snap.meta.snapshot_id, built.meta.snapshot_id);

@@ -243,21 +243,6 @@ pub fn binary_op_type(
                 none()
             }
         }
-        BinaryOp::JsonPath | BinaryOp::JsonPathText => {
-            let base = match l {
-                T::Jsonb | T::Json => l.clone(),
-                _ => return none(),
-            };
-            if r != text_array {
-                return none();
-            }
-            let result = if op == BinaryOp::JsonPath {
-                base.clone()
-            } else {
-                T::Text
-            };
-            Ok(sig(base, text_array, result))
-        }
         BinaryOp::JsonContainedBy => match (&l, &r) {
             (T::Jsonb, T::Jsonb) => Ok(sig(T::Jsonb, T::Jsonb, T::Bool)),
             _ => none(),
@@ -333,20 +318,25 @@ pub fn binary_op_type(
         | BinaryOp::LtEq
         | BinaryOp::Gt
         | BinaryOp::GtEq => comparison_sig(&l, &r).map_or_else(none, Ok),
-        BinaryOp::JsonGet | BinaryOp::JsonGetText => {
+        BinaryOp::JsonGet | BinaryOp::JsonGetText | BinaryOp::JsonPath | BinaryOp::JsonPathText => {
             let base = match l {
-                T::Jsonb => T::Jsonb,
-                T::Json => T::Json,
+                T::Jsonb | T::Json => l.clone(),
                 _ => return none(),
             };
-            let key = if r.is_string() {
+            let by_path = matches!(op, BinaryOp::JsonPath | BinaryOp::JsonPathText);
+            let key = if by_path {
+                if r != text_array {
+                    return none();
+                }
+                text_array
+            } else if r.is_string() {
                 T::Text
             } else if int_rank(&r).is_some() {
                 T::Int4
             } else {
                 return none();
             };
-            let result = if op == BinaryOp::JsonGet {
+            let result = if matches!(op, BinaryOp::JsonGet | BinaryOp::JsonPath) {
                 base.clone()
             } else {
                 T::Text

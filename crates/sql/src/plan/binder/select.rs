@@ -1082,11 +1082,7 @@ impl Binder<'_> {
                     )
                 }
                 ("jsonb_agg" | "json_agg", [t]) => {
-                    let t = if *t == DataType::Unknown {
-                        DataType::Text
-                    } else {
-                        t.clone()
-                    };
+                    let t = text_if_unknown(t);
                     let (func, result) = if name == "jsonb_agg" {
                         (AggFunc::JsonbAgg, DataType::Jsonb)
                     } else {
@@ -1095,16 +1091,7 @@ impl Binder<'_> {
                     (func, t.clone(), result, vec![t])
                 }
                 ("jsonb_object_agg", [k, v]) => {
-                    let k = if *k == DataType::Unknown {
-                        DataType::Text
-                    } else {
-                        k.clone()
-                    };
-                    let v = if *v == DataType::Unknown {
-                        DataType::Text
-                    } else {
-                        v.clone()
-                    };
+                    let (k, v) = (text_if_unknown(k), text_if_unknown(v));
                     (
                         AggFunc::JsonbObjectAgg,
                         v.clone(),
@@ -1536,4 +1523,14 @@ fn check_distinct_on_prefix(on: &[usize], order: &[SortKey]) -> Result<(), SqlEr
         }
     }
     Ok(())
+}
+
+/// An aggregate argument's type, an untyped literal read as text (as
+/// PostgreSQL resolves `unknown` for these aggregates).
+fn text_if_unknown(t: &DataType) -> DataType {
+    if *t == DataType::Unknown {
+        DataType::Text
+    } else {
+        t.clone()
+    }
 }
